@@ -1,0 +1,320 @@
+"""Green threads: spawn them, wait for them, kill them, sleep inside them.
+
+    gt = spawn(fetch, url)        # starts at the hub's next turn, in a copy of our contextvars
+    body = gt.wait()              # its return value, or its exception re-raised
+    spawn_after(1.5, tick)        # a delayed start; gt.cancel() before then and it never runs
+    sleep(0)                      # let every other ready green thread run once
+
+A green thread runs on a worker greenlet borrowed from the hub and returned when it ends.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import sys
+import traceback
+from time import monotonic, perf_counter
+from typing import Any, Callable
+
+from greenlet import GreenletExit, greenlet
+from greenlet import getcurrent as _current_greenlet
+
+from .hub import get_hub
+
+__all__ = ["GreenThread", "GreenletExit", "getcurrent", "kill", "sleep", "spawn",
+           "spawn_after", "spawn_after_local", "spawn_n"]
+
+_NEW, _STARTED, _DEAD = 0, 1, 2
+
+
+class GreenThread:
+    """A handle on one green thread: its result, its links, and what visualisers show of it.
+
+    True while pending or running, false once finished, as a greenlet is. `state` is one of
+    "ready", "running", "blocked(<reason>)" and "dead".
+    """
+
+    __slots__ = ("id", "name", "parent", "created", "switches", "run_time", "resumed_at",
+                 "context", "greenlet", "hub", "_fn", "_args", "_kwargs", "_status", "_value",
+                 "_exc", "_waiters", "_links", "_observed", "_timer", "_local_to", "__weakref__")
+
+    def __init__(self, hub: Any, fn: Callable, args: tuple, kwargs: dict | None) -> None:
+        self.hub = hub
+        self.id = hub.new_task_id()
+        self.name = None
+        cur = _current_greenlet()
+        self.parent = getattr(cur, "task", None) or cur
+        self.created = monotonic()
+        self.switches = 0
+        self.run_time = 0.0
+        self.resumed_at = 0.0
+        self.context = contextvars.copy_context()
+        self.greenlet = None
+        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self._status = _NEW
+        self._value = self._exc = self._waiters = self._links = self._timer = None
+        self._local_to = None
+        self._observed = False
+        if hub.instruments:
+            hub.emit("spawned", self, self.parent)
+
+    # -- what it is ----------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<GreenThread {self.name or '#' + str(self.id)} {self.state}>"
+
+    def __bool__(self) -> bool:
+        return self._status != _DEAD
+
+    @property
+    def dead(self) -> bool:
+        """Whether it has finished (returned, raised, or been killed or cancelled)."""
+        return self._status == _DEAD
+
+    @property
+    def state(self) -> str:
+        """ready, running, blocked(<reason>) or dead."""
+        if self._status == _DEAD:
+            return "dead"
+        g = self.greenlet
+        if g is None:
+            return "ready"
+        if g is _current_greenlet():
+            return "running"
+        return f"blocked({g.reason})" if g.reason else "ready"
+
+    @property
+    def reason(self) -> str | None:
+        """What it is blocked on (sleep, io, event, queue, lock, join...), or None."""
+        g = self.greenlet
+        return g.reason if g is not None and self._status == _STARTED else None
+
+    # -- running -------------------------------------------------------------------------------
+
+    def run_on(self, worker: greenlet) -> None:
+        """Called by the hub on `worker`, inside this thread's context: run it to completion."""
+        if self._status != _NEW:
+            return
+        self._status = _STARTED
+        self.greenlet = worker
+        self.resumed_at = perf_counter()
+        fn, args, kwargs = self._fn, self._args, self._kwargs
+        self._fn = self._args = self._kwargs = None
+        try:
+            value = fn(*args, **kwargs) if kwargs else fn(*args)
+        except BaseException as exc:
+            self.run_time += perf_counter() - self.resumed_at
+            exc.__traceback__ = exc.__traceback__.tb_next or exc.__traceback__
+            self._finish(None, exc)
+        else:
+            self.run_time += perf_counter() - self.resumed_at
+            self._finish(value, None)
+
+    def _finish(self, value: Any, exc: BaseException | None) -> None:
+        self._status = _DEAD
+        self._value, self._exc = value, exc
+        hub = self.hub
+        waiters = self._waiters
+        if waiters:
+            self._waiters = None
+            for token in waiters:
+                hub.ready.append((hub.resume, token, None))
+        if self._links:
+            self._run_links()
+        if exc is not None and not self._observed and not isinstance(exc, GreenletExit):
+            self._report(exc)
+        if hub.instruments:
+            hub.emit("exited", self, exc)
+
+    def _run_links(self) -> None:
+        links, self._links = self._links, None
+        for fn, args, kwargs in links:
+            try:
+                fn(self, *args, **kwargs)
+            except Exception:
+                traceback.print_exc()
+
+    def _report(self, exc: BaseException) -> None:
+        """Print the traceback of an exception nobody waits for, in this thread's own context."""
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+        print(f"{self!r} failed with {type(exc).__name__}", file=sys.stderr)
+
+    # -- waiting ------------------------------------------------------------------------------
+
+    def wait(self) -> Any:
+        """Block until it finishes; return its result or re-raise its exception."""
+        if self._status != _DEAD:
+            self._observed = True
+            if self.greenlet is not None and self.greenlet is _current_greenlet():
+                raise RuntimeError(f"{self!r} cannot wait for itself")
+            hub = self.hub
+            token = hub.token()
+            if self._waiters is None:
+                self._waiters = [token]
+            else:
+                self._waiters.append(token)
+            try:
+                hub.block("join")
+            finally:
+                if self._waiters and token in self._waiters:
+                    self._waiters.remove(token)
+        if self._exc is not None:
+            raise self._exc.with_traceback(self._exc.__traceback__)
+        return self._value
+
+    def __await__(self):
+        """`await gt` from a coroutine: needs a host loop that runs the hub (the kernel)."""
+        from .hub import peek_hub
+        hub = peek_hub()
+        adapter = getattr(hub, "awaitable_for", None)
+        if adapter is None:
+            raise RuntimeError("await on a GreenThread needs the notebook_coop kernel extension")
+        return adapter(self).__await__()
+
+    def link(self, fn: Callable, *args: Any, **kwargs: Any) -> None:
+        """Call `fn(gt, *args, **kwargs)` when it finishes (at once if it already has)."""
+        self._observed = True
+        self._link(fn, args, kwargs)
+
+    def _link(self, fn: Callable, args: tuple = (), kwargs: dict | None = None) -> None:
+        """link() for the library itself: does not count as someone handling its errors."""
+        if self._status == _DEAD:
+            fn(self, *args, **(kwargs or {}))
+        elif self._links is None:
+            self._links = [(fn, args, kwargs or {})]
+        else:
+            self._links.append((fn, args, kwargs or {}))
+
+    def unlink(self, fn: Callable, *args: Any, **kwargs: Any) -> bool:
+        """Remove a link made with the same arguments; True if one was removed."""
+        try:
+            self._links.remove((fn, args, kwargs))
+        except (AttributeError, ValueError):
+            return False
+        return True
+
+    # -- ending it early -----------------------------------------------------------------------
+
+    def kill(self, *throw_args: Any) -> None:
+        """Raise GreenletExit (or the given exception) in it now; see `kill`."""
+        kill(self, *throw_args)
+
+    def cancel(self, *throw_args: Any) -> None:
+        """Kill it only if it has not started running yet."""
+        if self._status == _NEW:
+            kill(self, *throw_args)
+
+    def _end_unstarted(self, exc: BaseException) -> None:
+        if self._timer is not None:
+            self.hub.cancel_timer(self._timer)
+            self._timer = None
+        self._fn = self._args = self._kwargs = None
+        self._observed = True
+        self._finish(None, exc)
+
+
+def as_exception(args: tuple, caller: str = "kill") -> BaseException:
+    """Arguments as for raise (a class, an instance or an exc_info triple) as one exception."""
+    if not args:
+        raise TypeError(f"{caller}() needs an exception class or instance")
+    exc = args[1] if len(args) > 1 and args[1] is not None else args[0]
+    if isinstance(exc, type) and issubclass(exc, BaseException):
+        return exc()
+    if not isinstance(exc, BaseException):
+        raise TypeError(f"{caller}() takes an exception class or instance, not {exc!r}")
+    if len(args) > 2 and args[2] is not None:
+        exc = exc.with_traceback(args[2])
+    return exc
+
+
+def _new(caller: str, func: Callable, args: tuple, kwargs: dict) -> GreenThread:
+    if not callable(func):
+        raise TypeError(f"{caller}() needs a callable, not {type(func).__name__}: {func!r}")
+    hub = get_hub()
+    return GreenThread(hub, func, args, kwargs)
+
+
+def spawn(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
+    """Run `func(*args, **kwargs)` in a new green thread at the hub's next turn."""
+    gt = _new("spawn", func, args, kwargs)
+    gt.hub.ready.append((gt.hub.start, gt, None))
+    return gt
+
+
+def spawn_n(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
+    """Like spawn, for fire-and-forget work nobody waits for: its exceptions are printed."""
+    gt = _new("spawn_n", func, args, kwargs)
+    gt.hub.ready.append((gt.hub.start, gt, None))
+    return gt
+
+
+def spawn_after(seconds: float, func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
+    """Like spawn, started `seconds` from now; `cancel()` before then and it never runs."""
+    gt = _new("spawn_after", func, args, kwargs)
+    if seconds <= 0:
+        gt.hub.ready.append((gt.hub.start, gt, None))
+    else:
+        gt._timer = gt.hub.call_later(seconds, _start_timed, gt)
+    return gt
+
+
+def spawn_after_local(seconds: float, func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
+    """Like spawn_after, but it never starts if the green thread that asked has ended by then."""
+    gt = spawn_after(seconds, func, *args, **kwargs)
+    gt._local_to = gt.parent if isinstance(gt.parent, GreenThread) else None
+    return gt
+
+
+def _start_timed(gt: GreenThread, _: Any = None) -> None:
+    gt._timer = None
+    owner = gt._local_to
+    if owner is not None and owner.dead:
+        gt._end_unstarted(GreenletExit())
+        return
+    gt.hub.start(gt)
+
+
+def sleep(seconds: float = 0) -> None:
+    """Suspend the current green thread for `seconds`; sleep(0) lets the others run once."""
+    hub = get_hub()
+    if seconds <= 0:
+        hub.block("sleep", True)
+        return
+    timer = hub.call_later(seconds, hub.resume, hub.token())
+    try:
+        hub.block("sleep")
+    except BaseException:
+        hub.cancel_timer(timer)
+        raise
+
+
+def kill(gt: GreenThread, *throw_args: Any) -> None:
+    """End `gt` by raising GreenletExit (or the given exception) in it, wherever it waits.
+
+    One not started yet never runs. The caller yields so the victim can unwind at once.
+    """
+    if gt.dead:
+        return
+    exc = as_exception(throw_args) if throw_args else GreenletExit()
+    if gt.greenlet is None:
+        gt._end_unstarted(exc)
+        return
+    if gt.greenlet is _current_greenlet():
+        raise exc
+    hub = gt.hub
+    if _current_greenlet() is hub.greenlet:
+        hub.throw_into(gt.greenlet, exc)
+        return
+    hub.ready.append((_throw_if_alive, gt, exc))
+    sleep(0)
+
+
+def _throw_if_alive(gt: GreenThread, exc: BaseException) -> None:
+    if not gt.dead and gt.greenlet.task is gt:
+        gt.hub.throw_into(gt.greenlet, exc)
+
+
+def getcurrent() -> Any:
+    """The running GreenThread, or the greenlet itself outside green threads (the root)."""
+    g = _current_greenlet()
+    return getattr(g, "task", None) or g

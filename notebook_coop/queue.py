@@ -1,0 +1,209 @@
+"""Queues between green threads, with eventlet's semantics.
+
+    q = Queue()              # maxsize=None: unbounded; put() never blocks
+    q = Queue(10)            # put() blocks while 10 items wait
+    q = Queue(0)             # a channel: put() blocks until a get() takes the item
+    spawn(q.put, "job")
+    q.get(timeout=1)         # "job", or queue.Empty after a second
+
+LightQueue has no task tracking; Queue adds task_done() and join(). PriorityQueue hands out
+the smallest item first, LifoQueue the newest.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from queue import Empty, Full
+from typing import Any
+
+from .hub import get_hub
+from .sync import _TIMED_OUT, Event, _wait_token
+
+__all__ = ["Empty", "Full", "LifoQueue", "LightQueue", "PriorityQueue", "Queue"]
+
+
+class LightQueue:
+    """A FIFO of items between green threads; `maxsize` None (or negative) is unbounded and
+    0 makes a channel."""
+
+    def __init__(self, maxsize: int | None = None) -> None:
+        if maxsize is not None and not isinstance(maxsize, int):
+            raise TypeError(f"maxsize must be an int or None, not {type(maxsize).__name__}")
+        self.maxsize = None if maxsize is None or maxsize < 0 else maxsize
+        self._init(self.maxsize)
+        self._getters: deque = deque()
+        self._putters: deque = deque()
+
+    # storage: overridden by PriorityQueue and LifoQueue
+    def _init(self, maxsize: int | None) -> None:
+        self.queue: Any = deque()
+
+    def _put(self, item: Any) -> None:
+        self.queue.append(item)
+
+    def _get(self) -> Any:
+        return self.queue.popleft()
+
+    def __repr__(self) -> str:
+        return (f"<{type(self).__name__} maxsize={self.maxsize} size={self.qsize()} "
+                f"getting={self.getting()} putting={self.putting()}>")
+
+    def qsize(self) -> int:
+        """Items waiting in the queue."""
+        return len(self.queue)
+
+    def empty(self) -> bool:
+        return not self.queue
+
+    def full(self) -> bool:
+        """Whether put() would block now (a channel is always full)."""
+        return self.maxsize is not None and self.qsize() >= self.maxsize
+
+    def getting(self) -> int:
+        """Green threads blocked in get()."""
+        return len(self._getters)
+
+    def putting(self) -> int:
+        """Green threads blocked in put()."""
+        return len(self._putters)
+
+    def resize(self, size: int | None) -> None:
+        """Change maxsize; putters that now fit are let in."""
+        self.maxsize = None if size is None or size < 0 else size
+        while self._putters and not self.full():
+            self._admit_putter()
+
+    # -- put -----------------------------------------------------------------------------------
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        """Add `item`; while full, block (up to `timeout`) or raise Full."""
+        if not self.full() or (self._getters and not self.queue):
+            self._put(item)
+            self._item_added()
+            return
+        if not block:
+            raise Full
+        hub = get_hub()
+        entry = [hub.token(), item, False]
+        self._putters.append(entry)
+        try:
+            _wait_token(hub, timeout, "queue")
+        finally:
+            if not entry[2] and entry in self._putters:
+                self._putters.remove(entry)
+        if not entry[2]:
+            raise Full
+
+    def put_nowait(self, item: Any) -> None:
+        self.put(item, False)
+
+    def _item_added(self) -> None:
+        """An item went in: wake the longest-waiting getter, if any."""
+        if self._getters:
+            hub = get_hub()
+            hub.ready.append((hub.resume, self._getters.popleft(), None))
+
+    def _admit_putter(self) -> None:
+        """Move the longest-waiting putter's item into the queue and wake it."""
+        entry = self._putters.popleft()
+        entry[2] = True
+        self._put(entry[1])
+        hub = get_hub()
+        hub.ready.append((hub.resume, entry[0], None))
+        self._item_added()
+
+    # -- get -----------------------------------------------------------------------------------
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        """Take the next item; while there is none, block (up to `timeout`) or raise Empty."""
+        timed_out = False
+        while True:
+            if self.queue:
+                item = self._get()
+                if self._putters and not self.full():
+                    self._admit_putter()
+                return item
+            if self._putters:  # a channel: take the item straight from the longest putter
+                self._admit_putter()
+                continue
+            if not block or timed_out:
+                raise Empty
+            timed_out = self._wait_as_getter(timeout) is _TIMED_OUT
+
+    def get_nowait(self) -> Any:
+        return self.get(False)
+
+    def _wait_as_getter(self, timeout: float | None) -> Any:
+        hub = get_hub()
+        token = hub.token()
+        self._getters.append(token)
+        try:
+            return _wait_token(hub, timeout, "queue")
+        except BaseException:
+            if token not in self._getters and self.queue:
+                self._item_added()  # we were woken for an item we will not take: pass it on
+            raise
+        finally:
+            if token in self._getters:
+                self._getters.remove(token)
+
+
+class Queue(LightQueue):
+    """A LightQueue that counts unfinished tasks: task_done() after each get, join() to wait
+    until every item put has been processed."""
+
+    def __init__(self, maxsize: int | None = None) -> None:
+        super().__init__(maxsize)
+        self.unfinished_tasks = 0
+        self._all_done = Event()
+        self._all_done.send(None)
+
+    def _put(self, item: Any) -> None:
+        super()._put(item)
+        self._count_task()
+
+    def _count_task(self) -> None:
+        self.unfinished_tasks += 1
+        if self._all_done.ready():
+            self._all_done.reset()
+
+    def task_done(self) -> None:
+        """Mark one item taken with get() as processed."""
+        if self.unfinished_tasks <= 0:
+            raise ValueError("task_done() called too many times")
+        self.unfinished_tasks -= 1
+        if self.unfinished_tasks == 0:
+            self._all_done.send(None)
+
+    def join(self) -> None:
+        """Block until every item put has been marked done with task_done()."""
+        self._all_done.wait()
+
+
+class PriorityQueue(Queue):
+    """A Queue that hands out the lowest item first (put (priority, data) tuples)."""
+
+    def _init(self, maxsize: int | None) -> None:
+        self.queue = []
+
+    def _put(self, item: Any) -> None:
+        heapq.heappush(self.queue, item)
+        self._count_task()
+
+    def _get(self) -> Any:
+        return heapq.heappop(self.queue)
+
+
+class LifoQueue(Queue):
+    """A Queue that hands out the most recently put item first."""
+
+    def _init(self, maxsize: int | None) -> None:
+        self.queue = []
+
+    def _put(self, item: Any) -> None:
+        self.queue.append(item)
+        self._count_task()
+
+    def _get(self) -> Any:
+        return self.queue.pop()
