@@ -5,8 +5,17 @@ only the import.
 """
 
 from . import pools
-from .greenthread import (GreenletExit, GreenThread, getcurrent, kill, sleep, spawn, spawn_after,
-                          spawn_after_local, spawn_n)
+from .greenthread import (
+                          GreenletExit,
+                          GreenThread,
+                          getcurrent,
+                          kill,
+                          sleep,
+                          spawn,
+                          spawn_after,
+                          spawn_after_local,
+                          spawn_n,
+)
 from .hub import DeadlockError, WrongThreadError, get_hub
 from .instruments import Instrument
 from .pool import GreenPile, GreenPool

@@ -13,7 +13,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from greenlet import getcurrent as _current_greenlet
 
@@ -116,7 +117,7 @@ class GreenPool:
 
     def imap(self, function: Callable | None, *iterables: Iterable) -> GreenMap:
         """Like map(): results in order, at most `size` calls in flight (memory-bounded)."""
-        return self.starmap(function, zip(*iterables))
+        return self.starmap(function, zip(*iterables, strict=False))
 
 
 def _as_tuple(*args: Any) -> tuple:

@@ -111,7 +111,7 @@ class Semaphore:
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"Semaphore value must be an int, not {type(value).__name__}")
         if value < 0:
-            raise ValueError(f"Semaphore must be initialized with a non-negative value, got {value}")
+            raise ValueError(f"Semaphore needs a non-negative value, got {value}")
         self.counter = value
         self._waiters: deque = deque()
 
