@@ -4,29 +4,50 @@ The API keeps eventlet's names and semantics: code written for eventlet's core r
 only the import.
 """
 
-from . import pools
+from typing import Any
+
+from . import pools, tpool
 from .greenthread import (
-                          GreenletExit,
-                          GreenThread,
-                          getcurrent,
-                          kill,
-                          sleep,
-                          spawn,
-                          spawn_after,
-                          spawn_after_local,
-                          spawn_n,
+    GreenletExit,
+    GreenThread,
+    getcurrent,
+    kill,
+    sleep,
+    spawn,
+    spawn_after,
+    spawn_after_local,
+    spawn_n,
 )
 from .hub import DeadlockError, WrongThreadError, get_hub
 from .instruments import Instrument
+from .net import StopServe, connect, listen, serve
+from .patcher import import_patched, is_monkey_patched, monkey_patch, original, patched, unpatch
 from .pool import GreenPile, GreenPool
 from .queue import Empty, Full, LifoQueue, LightQueue, PriorityQueue, Queue
 from .sync import BoundedSemaphore, CappedSemaphore, Event, Lock, Semaphore
 from .timeout import Timeout, is_timeout, with_timeout
 
+
+def load_ipython_extension(ip: Any) -> None:
+    """`%load_ext notebook_coop`: host the hub in this kernel (see notebook_coop.kernel)."""
+    from .extension import load_ipython_extension as load
+
+    load(ip)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """`%unload_ext notebook_coop`: detach the hub from the kernel's loop."""
+    from .extension import unload_ipython_extension as unload
+
+    unload(ip)
+
+
 __all__ = [
     "BoundedSemaphore", "CappedSemaphore", "DeadlockError", "Empty", "Event", "Full",
     "GreenPile", "GreenPool", "GreenThread", "GreenletExit", "Instrument", "LifoQueue",
-    "LightQueue", "Lock", "PriorityQueue", "Queue", "Semaphore", "Timeout", "WrongThreadError",
-    "get_hub", "getcurrent", "is_timeout", "kill", "pools", "sleep", "spawn", "spawn_after",
-    "spawn_after_local", "spawn_n", "with_timeout",
+    "LightQueue", "Lock", "PriorityQueue", "Queue", "Semaphore", "StopServe", "Timeout",
+    "WrongThreadError", "connect", "get_hub", "getcurrent", "import_patched", "is_monkey_patched",
+    "is_timeout", "kill", "listen", "load_ipython_extension", "monkey_patch", "original",
+    "patched", "pools", "serve", "sleep", "spawn", "spawn_after", "spawn_after_local", "spawn_n",
+    "tpool", "unload_ipython_extension", "unpatch", "with_timeout",
 ]

@@ -13,8 +13,9 @@ from __future__ import annotations
 import contextvars
 import sys
 import traceback
+from collections.abc import Callable
 from time import monotonic, perf_counter
-from typing import Any, Callable
+from typing import Any
 
 from greenlet import GreenletExit, greenlet
 from greenlet import getcurrent as _current_greenlet
@@ -29,6 +30,9 @@ _NEW, _STARTED, _DEAD = 0, 1, 2
 
 class GreenThread:
     """A handle on one green thread: its result, its links, and what visualisers show of it.
+
+    `run_time` (seconds on the CPU) is measured while `get_hub().accounting` is on, as it is
+    in the kernel; `switches` counts its waits always.
 
     True while pending or running, false once finished, as a greenlet is. `state` is one of
     "ready", "running", "blocked(<reason>)" and "dead".
@@ -97,18 +101,20 @@ class GreenThread:
             return
         self._status = _STARTED
         self.greenlet = worker
-        self.resumed_at = perf_counter()
+        hub = self.hub
+        if hub.watched:
+            self.resumed_at = perf_counter()
         fn, args, kwargs = self._fn, self._args, self._kwargs
         self._fn = self._args = self._kwargs = None
+        error = None
         try:
             value = fn(*args, **kwargs) if kwargs else fn(*args)
         except BaseException as exc:
-            self.run_time += perf_counter() - self.resumed_at
             exc.__traceback__ = exc.__traceback__.tb_next or exc.__traceback__
-            self._finish(None, exc)
-        else:
+            value, error = None, exc
+        if hub.accounting:
             self.run_time += perf_counter() - self.resumed_at
-            self._finish(value, None)
+        self._finish(value, error)
 
     def _finish(self, value: Any, exc: BaseException | None) -> None:
         self._status = _DEAD
@@ -173,6 +179,8 @@ class GreenThread:
 
     def link(self, fn: Callable, *args: Any, **kwargs: Any) -> None:
         """Call `fn(gt, *args, **kwargs)` when it finishes (at once if it already has)."""
+        if not callable(fn):
+            raise TypeError(f"link() needs a callable, not {type(fn).__name__}: {fn!r}")
         self._observed = True
         self._link(fn, args, kwargs)
 
@@ -251,8 +259,8 @@ def spawn_n(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
 def spawn_after(seconds: float, func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
     """Like spawn, started `seconds` from now; `cancel()` before then and it never runs."""
     gt = _new("spawn_after", func, args, kwargs)
-    if seconds <= 0:
-        gt.hub.ready.append((gt.hub.start, gt, None))
+    if seconds <= 0:  # through _start_timed too, so spawn_after_local(0) checks its owner
+        gt.hub.ready.append((_start_timed, gt, None))
     else:
         gt._timer = gt.hub.call_later(seconds, _start_timed, gt)
     return gt

@@ -18,13 +18,13 @@ import select
 import selectors
 import sys
 import threading
-from threading import get_ident
 import traceback
 from collections import deque
+from collections.abc import Callable
+from threading import get_ident
 from time import monotonic, perf_counter
-from typing import Any, Callable
+from typing import Any
 
-from greenlet import error as greenlet_error
 from greenlet import getcurrent, greenlet, settrace
 
 from .instruments import Instrument, wants_switches
@@ -38,6 +38,9 @@ MAX_IDLE_WORKERS = 1024
 
 POLL_INTERVAL = 0.001
 """While green threads keep the ready queue busy, the self-driven loop still polls this often."""
+
+MAX_POLL_WAIT = 3600.0
+"""The longest single epoll wait: far deadlines (sleep(inf)) are waited for in steps."""
 
 _TIMED_OUT = object()
 
@@ -115,7 +118,11 @@ class Hub:
         self._tick_driver: greenlet | None = None
         self._tick_budget: float | None = None
         self._handoffs = 0
+        self._passes = 0
+        self._pass_cut = False
         self.instruments: list[Instrument] = []
+        self._accounting = False
+        self.watched = False
         self.thread_count = 0
         self.resume = self._resume
         self.start = self._start
@@ -124,6 +131,8 @@ class Hub:
 
     def call_at(self, deadline: float, fn: Callable, a: Any = None, b: Any = None) -> int:
         """Call `fn(a, b)` at `deadline` (time.monotonic); returns a handle for cancel_timer."""
+        if deadline != deadline:  # a NaN would spin the loop and break the heap's order
+            raise ValueError("a delay or deadline cannot be NaN")
         self._seq = seq = self._seq + 1
         heapq.heappush(self.timers, (deadline, seq, fn, a, b))
         return seq
@@ -192,16 +201,18 @@ class Hub:
         While the hub is in a pass over the ready queue, a plain resume at its head is
         switched to directly: one greenlet switch instead of two through the hub."""
         g = getcurrent()
-        task = g.task
+        try:
+            task = g.task
+        except AttributeError:  # the hub's own greenlet, or one that is not ours
+            task = _adopt(g).task
         if task is None:
             return self._block_outside_task(g, reason, requeue)
         if requeue:
             self.ready.append((self.resume, (g, g.gen), None))
         g.reason = reason
         task.switches += 1
-        task.run_time += perf_counter() - task.resumed_at
-        if self.instruments:
-            self.emit("blocked", task, reason)
+        if self.watched:
+            self._watch_block(task, reason)
         try:
             ready = self.ready
             if self._handoffs > 0 and ready:
@@ -218,12 +229,35 @@ class Hub:
             return self.greenlet.switch()
         finally:
             g.reason = None
+            if self.watched:
+                task.resumed_at = perf_counter()
+
+    def _watch_block(self, task: Any, reason: str) -> None:
+        """Bookkeeping for observers only: run time, and the blocked event."""
+        if self.accounting:
+            task.run_time += perf_counter() - task.resumed_at
+        if self.instruments:
+            self.emit("blocked", task, reason)
+
+    @property
+    def accounting(self) -> bool:
+        """Whether green threads' run_time is measured (costs two clock reads a switch)."""
+        return self._accounting
+
+    @accounting.setter
+    def accounting(self, on: bool) -> None:
+        task = getattr(getcurrent(), "task", None)
+        if task is not None:
             task.resumed_at = perf_counter()
+        self._accounting = on
+        self.watched = on or bool(self.instruments)
 
     def _block_outside_task(self, g: greenlet, reason: str, requeue: bool) -> Any:
         """block() for the root (or a foreign greenlet): always through the hub's loop."""
         if g is self.greenlet:
             raise RuntimeError("a hub callback tried to block; spawn a green thread instead")
+        if self.thread_id != get_ident():  # before touching any state the hub's thread owns
+            raise WrongThreadError(_wrong_thread_message(self))
         if requeue:
             self.ready.append((self.resume, (g, g.gen), None))
         root = g is self.root
@@ -233,10 +267,6 @@ class Hub:
             self.emit("blocked", g, reason)
         try:
             return self.greenlet.switch()
-        except greenlet_error:
-            if self.thread_id != get_ident():
-                raise WrongThreadError(_wrong_thread_message(self)) from None
-            raise
         finally:
             g.reason = None
             if root:
@@ -257,6 +287,8 @@ class Hub:
         if g.dead or g is getcurrent() or (g is self.root and not self.root_blocked):
             return False
         g.gen += 1
+        if self.instruments:
+            self.emit("woken", g.task or g, None)
         g.throw(exc)
         return True
 
@@ -270,7 +302,8 @@ class Hub:
         """Block the current green thread until `fd` is writable; TimeoutError after `timeout`."""
         self.wait_fd(fd, WRITE, timeout)
 
-    def wait_fd(self, fd: int, event: int, timeout: float | None = None, keep: bool = False) -> None:
+    def wait_fd(self, fd: int, event: int, timeout: float | None = None,
+                keep: bool = False) -> None:
         """Wait for one event on `fd`. With `keep`, the fd stays registered after the wait
         (saving two epoll_ctl calls a wait) until `forget_fd`; only owners that call it on close
         may keep."""
@@ -283,17 +316,20 @@ class Hub:
         token = self.token()
         setattr(watch, slot, token)
         self._watch_mask(fd, watch, watch.mask | event)
-        timer = None if timeout is None else self.call_later(timeout, self._resume, token, _TIMED_OUT)
+        timer = None
+        if timeout is not None:
+            timer = self.call_later(timeout, self._resume, token, _TIMED_OUT)
+        woken = None
         try:
             woken = self.block("io")
         finally:
             setattr(watch, slot, None)
             if not keep:
                 self._drop_interest(fd, watch, event)
-        if timer is not None:
-            if woken is _TIMED_OUT:
-                raise TimeoutError("timed out")
-            self.cancel_timer(timer)
+            if timer is not None and woken is not _TIMED_OUT:
+                self.cancel_timer(timer)  # also when killed: a stale timer would delay deadlocks
+        if woken is _TIMED_OUT:
+            raise TimeoutError("timed out")
 
     def forget_fd(self, fd: int) -> None:
         """Unregister `fd` before it is closed; any green thread waiting on it gets an OSError."""
@@ -301,7 +337,10 @@ class Hub:
         if watch is None:
             return
         if watch.mask:
-            self._poller.unregister(fd)
+            try:
+                self._poller.unregister(fd)
+            except (OSError, KeyError, ValueError):  # already closed: epoll dropped it
+                pass
         for token in (watch.reader, watch.writer):
             if token is not None:
                 self.ready.append((self._throw_token, token, OSError(9, "file descriptor closed")))
@@ -322,8 +361,9 @@ class Hub:
             self._watch_mask(fd, watch, watch.mask & ~event)
         except OSError:
             watch.mask = 0
-        if not watch.mask and watch.reader is None and watch.writer is None:
-            self._watches.pop(fd, None)
+        if (not watch.mask and watch.reader is None and watch.writer is None
+                and self._watches.get(fd) is watch):
+            self._watches.pop(fd)
 
     def _throw_token(self, token: tuple, exc: BaseException) -> None:
         g, gen = token
@@ -347,7 +387,7 @@ class Hub:
                     idle |= event
                 else:
                     self._resume(token)
-        if idle:
+        if idle and self._watches.get(fd) is watch:  # not closed and re-watched meanwhile
             self._drop_interest(fd, watch, idle & watch.mask)
 
     # -- green threads on workers ------------------------------------------------------------
@@ -382,12 +422,14 @@ class Hub:
     def add_instrument(self, instrument: Instrument) -> None:
         """Start delivering scheduler events to `instrument` (see instruments.Instrument)."""
         self.instruments.append(instrument)
+        self.watched = True
         if wants_switches(instrument):
             settrace(self._trace_switch)
 
     def remove_instrument(self, instrument: Instrument) -> None:
         """Stop delivering events to `instrument`."""
         self.instruments.remove(instrument)
+        self.watched = self._accounting or bool(self.instruments)
         if not any(wants_switches(i) for i in self.instruments):
             settrace(None)
 
@@ -416,7 +458,12 @@ class Hub:
         if driver is self.greenlet or getattr(driver, "task", None) is not None:
             raise RuntimeError("tick() drives the hub from outside; a green thread cannot call it")
         self._tick_driver, self._tick_budget = driver, budget
+        passes = self._passes
+        self._pass_cut, self._handoffs = True, 0  # end a self-driven pass the root left mid-way
         self.greenlet.switch()
+        if self._passes == passes:  # that finished an old pass: now run a bounded one of our own
+            self._tick_driver = driver
+            self.greenlet.switch()
         return self.next_deadline()
 
     def fileno(self) -> int:
@@ -431,6 +478,8 @@ class Hub:
                 self._escalate(exc)
 
     def _iterate(self) -> None:
+        self._passes += 1
+        self._pass_cut = False
         if self._interrupt_pending:
             self._interrupt_pending = False
             if self.root_blocked:
@@ -451,7 +500,7 @@ class Hub:
         timers, cancelled = self.timers, self._cancelled
         now = monotonic()
         count = 0
-        while timers and timers[0][0] <= now:
+        while timers and timers[0][0] <= now and not self._pass_cut:
             _, seq, fn, a, b = heapq.heappop(timers)
             if seq in cancelled:
                 cancelled.discard(seq)
@@ -473,8 +522,8 @@ class Hub:
             remaining, budget = sys.maxsize, POLL_INTERVAL
         else:
             remaining = len(ready)
-        while remaining > 0 and ready:
-            self._handoffs = chunk = min(remaining, 64)
+        while remaining > 0 and ready and not self._pass_cut:
+            self._handoffs = chunk = min(remaining, 256)
             remaining -= chunk
             while self._handoffs > 0 and ready:
                 self._handoffs -= 1
@@ -490,7 +539,7 @@ class Hub:
     def _poll_timeout(self) -> float | None:
         deadline = self.next_deadline()
         if deadline is not None:
-            return max(0.0, deadline - monotonic())
+            return min(max(0.0, deadline - monotonic()), MAX_POLL_WAIT)
         if self._nothing_can_wake():
             self.throw_into(self.root, DeadlockError(
                 f"the root waits ({self.root.reason}) on something nothing can ever satisfy: "
@@ -519,11 +568,11 @@ class Hub:
                 self._dispatch_fd(fd, mask)
 
     def _drain_threadsafe(self) -> None:
-        self._wake_pending = False
         try:
             os.read(self._wake_r, 8)
         except (BlockingIOError, OSError):
             pass
+        self._wake_pending = False  # after the read: a wake-up written before it is not lost
         queue, ready = self._threadsafe, self.ready
         while queue:
             fn, args = queue.popleft()

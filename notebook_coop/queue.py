@@ -78,9 +78,11 @@ class LightQueue:
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         """Add `item`; while full, block (up to `timeout`) or raise Full."""
-        if not self.full() or (self._getters and not self.queue):
+        maxsize = self.maxsize
+        if maxsize is None or len(self.queue) < maxsize or (self._getters and not self.queue):
             self._put(item)
-            self._item_added()
+            if self._getters:
+                self._item_added()
             return
         if not block:
             raise Full
@@ -160,12 +162,12 @@ class Queue(LightQueue):
         self._all_done.send(None)
 
     def _put(self, item: Any) -> None:
-        super()._put(item)
+        self.queue.append(item)
         self._count_task()
 
     def _count_task(self) -> None:
         self.unfinished_tasks += 1
-        if self._all_done.ready():
+        if self.unfinished_tasks == 1:
             self._all_done.reset()
 
     def task_done(self) -> None:

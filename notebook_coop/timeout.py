@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from greenlet import getcurrent as _current_greenlet
 
@@ -28,6 +29,9 @@ class Timeout(BaseException):
     is_timeout = True
 
     def __init__(self, seconds: float | None = None, exception: Any = None) -> None:
+        if not _raisable(exception):
+            raise TypeError("Timeout's exception must be an exception class or instance, None or "
+                            f"False, not {exception!r}")
         super().__init__(seconds)
         self.seconds = seconds
         self.exception = exception
@@ -82,6 +86,12 @@ class Timeout(BaseException):
     def __repr__(self) -> str:
         state = "pending" if self.pending else "idle"
         return f"<Timeout seconds={self.seconds} {state}>"
+
+
+def _raisable(exception: Any) -> bool:
+    if exception is None or isinstance(exception, (bool, BaseException)):
+        return True
+    return isinstance(exception, type) and issubclass(exception, BaseException)
 
 
 def _fire(timeout: Timeout, _: Any = None) -> None:

@@ -1,0 +1,71 @@
+"""Green stand-ins for standard library modules: what `monkey_patch` installs.
+
+Convention every module in this package follows (patcher.py relies on it):
+
+- `notebook_coop.green.X` stands in for the stdlib module X (`thread` for `_thread`): it
+  re-exports every name of X (`reexport(X, globals())` first, then its own definitions), so
+  `import_patched` can put it in `sys.modules["X"]` while a module is imported.
+- It defines `patched_attributes() -> dict[str, object]`: the attributes of the real module X
+  that `monkey_patch` replaces (name -> green object). Patching sets exactly these on X and
+  saves the originals; unpatching puts the saved objects back. Nothing else is touched.
+- Every green callable is thread-aware: `green_hub()` returns None when the caller cannot wait
+  cooperatively (an OS thread other than the hub's, or the hub's own greenlet), and then the
+  original stdlib behaviour runs, so the kernel's own threads never notice a patch.
+
+The patch flags map to modules as follows (see patcher.PATCHES): time -> time; thread ->
+_thread, threading, queue; socket -> socket, ssl; select -> select, selectors; os -> os;
+subprocess -> subprocess.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading as _threading
+from types import FunctionType, ModuleType
+from typing import Any
+
+from greenlet import getcurrent
+
+from .. import hub as _hubmod
+
+_real_get_ident = _threading.get_ident
+_MAIN_THREAD_IDENT = _threading.main_thread().ident
+
+
+def green_hub() -> Any:
+    """The hub if the caller may block cooperatively (the hub's thread, not the hub greenlet
+    itself), else None. Creates the hub on the main thread when none exists yet."""
+    hub = _hubmod._process_hub
+    if hub is None:
+        if _real_get_ident() != _MAIN_THREAD_IDENT:
+            return None
+        hub = _hubmod.get_hub()
+    elif hub.thread_id != _real_get_ident():
+        return None
+    return None if getcurrent() is hub.greenlet else hub
+
+
+def reexport(real: ModuleType, namespace: dict[str, Any]) -> None:
+    """Copy every attribute of the real module into a green module's namespace (dunder names
+    excepted), so the green module can stand in for it."""
+    for name in dir(real):
+        if not (name.startswith("__") and name.endswith("__")):
+            namespace[name] = getattr(real, name)
+    if hasattr(real, "__all__"):
+        namespace["__all__"] = list(real.__all__)
+
+
+def rebind(obj: Any, namespace: dict[str, Any], bases: tuple = ()) -> Any:
+    """A copy of a stdlib function, or of a class and its methods, that looks up module globals
+    in `namespace`: the stdlib's own code, running on green names."""
+    if isinstance(obj, FunctionType):
+        copy = FunctionType(obj.__code__, namespace, obj.__name__, obj.__defaults__,
+                            obj.__closure__)
+        copy.__kwdefaults__, copy.__qualname__ = obj.__kwdefaults__, obj.__qualname__
+        copy.__doc__ = obj.__doc__
+        return copy
+    home = vars(sys.modules[obj.__module__])  # methods decorated elsewhere are kept as they are
+    attrs = {name: rebind(value, namespace)
+             if isinstance(value, FunctionType) and value.__globals__ is home else value
+             for name, value in vars(obj).items() if name not in ("__dict__", "__weakref__")}
+    return type(obj.__name__, bases or obj.__bases__, attrs)

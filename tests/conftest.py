@@ -1,0 +1,32 @@
+"""Shared fixtures. The hub is one per process: core tests check they leave it as they found it."""
+
+import gc
+
+import pytest
+
+from notebook_coop.greenthread import GreenThread, kill, sleep
+from notebook_coop.hub import get_hub
+
+
+@pytest.fixture
+def clean_hub():
+    """The process's hub; after the test, fail if it left green threads, timers, watched fds,
+    instruments or accounting behind (killing the leftovers so later tests start clean)."""
+    hub = get_hub()
+    yield hub
+    sleep(0)
+    alive = [o for o in gc.get_objects() if isinstance(o, GreenThread) and not o.dead]
+    leftovers = {
+        "live green threads": f"{len(alive)}: {alive[:3]}" if alive else 0,
+        "pending timers or ready callbacks": hub.next_deadline() is not None,
+        "watched fds": [fd for fd, w in hub._watches.items() if w.reader or w.writer],
+        "instruments": list(hub.instruments),
+        "accounting": hub.accounting,
+        "awaiting_threads": hub.awaiting_threads,
+    }
+    for gt in alive:
+        kill(gt)
+    for instrument in list(hub.instruments):
+        hub.remove_instrument(instrument)
+    hub.accounting = False
+    assert not any(leftovers.values()), f"the test left this on the hub: {leftovers}"

@@ -1,0 +1,39 @@
+"""Kernel shutdown and restart end every green thread, running their `finally:` blocks."""
+
+import time
+
+from kernel_helpers import running_kernel
+
+WORKERS = """
+from notebook_coop import spawn, sleep
+def worker(i):
+    try:
+        while True:
+            sleep(0.01)
+    finally:
+        with open({path!r} + f'.{{i}}', 'w') as f:
+            f.write('cleaned up')
+workers = [spawn(worker, i) for i in range(3)]
+sleep(0.05)
+"""
+
+
+def test_restart_runs_the_finally_blocks_of_every_green_thread(tmp_path):
+    marker = str(tmp_path / "worker")
+    with running_kernel() as k:
+        k.run(WORKERS.format(path=marker))
+        k.km.restart_kernel(now=False)
+        k.kc.wait_for_ready(timeout=30)
+        assert sorted(p.name for p in tmp_path.iterdir()) == \
+            ["worker.0", "worker.1", "worker.2"]
+
+
+def test_shutdown_with_busy_green_threads_finishes_within_two_seconds(tmp_path):
+    with running_kernel() as k:
+        k.run(WORKERS.format(path=str(tmp_path / "worker")))
+        started = time.monotonic()
+        k.km.shutdown_kernel(now=False)
+        elapsed = time.monotonic() - started
+        assert not k.km.is_alive()
+        assert elapsed < 2.0
+        assert len(list(tmp_path.iterdir())) == 3

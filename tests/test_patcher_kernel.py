@@ -1,0 +1,75 @@
+"""Patching inside a real kernel: it keeps answering, streaming and interrupting while patched."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from kernel_helpers import running_kernel
+
+TICKER = """
+import time, threading
+from notebook_coop import spawn
+def ticker(n, every):
+    for i in range(n):
+        print("tick", i, threading.current_thread().name, flush=True)
+        time.sleep(every)
+gt = spawn(ticker, {n}, {every})
+"""
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    with running_kernel() as k:
+        yield k
+
+
+def test_greenpatch_on_and_off_in_a_kernel(kernel):
+    on = kernel.run("%greenpatch on time thread")
+    assert "patched: " in kernel.stdout(on)
+    assert kernel.evaluate("__import__('time').sleep is not __import__('notebook_coop').patcher."
+                           "original('time').sleep") == "True"
+    kernel.run("%greenpatch off")
+    assert kernel.evaluate("__import__('time').sleep is __import__('notebook_coop').patcher."
+                           "original('time').sleep") == "True"
+
+
+def test_patched_kernel_answers_while_a_green_thread_streams(kernel):
+    kernel.run("%greenpatch on time thread")
+    try:
+        cell = kernel.run(TICKER.format(n=20, every=0.05))
+        assert kernel.evaluate("1 + 1") == "2"
+        kernel.wait_for_text(cell, "tick 19", timeout=20)
+        assert "GreenThread-" in kernel.stdout(cell)
+    finally:
+        kernel.run("%greenpatch off")
+
+
+def test_interrupt_stops_a_patched_sleep(kernel):
+    kernel.run("%greenpatch on time thread")
+    try:
+        msg_id = kernel.send("import time; time.sleep(60)")
+        time.sleep(1)
+        kernel.km.interrupt_kernel()
+        reply = kernel.reply(msg_id, timeout=15)
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        assert kernel.evaluate("2 + 2") == "4"
+    finally:
+        kernel.run("%greenpatch off")
+
+
+@pytest.mark.slow
+def test_patched_kernel_stays_responsive_for_a_minute(kernel):
+    kernel.run("%greenpatch on")
+    try:
+        cell = kernel.run(TICKER.format(n=120, every=0.5))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            assert kernel.evaluate("21 * 2", timeout=10) == "42"
+            assert time.monotonic() - started < 5
+            time.sleep(1)
+        kernel.wait_for_text(cell, "tick 119", timeout=20)
+    finally:
+        kernel.run("%greenpatch off")
