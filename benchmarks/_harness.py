@@ -6,6 +6,7 @@ A worker script takes `LIB CASE N SEED` and prints one JSON object of measuremen
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -18,6 +19,9 @@ from importlib import metadata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+LIBS = ["notebook_coop", "eventlet", "gevent", "asyncio", "uvloop"]  # the baseline first
+PACKAGES = ["greenlet", "eventlet", "gevent", "uvloop"]  # whose versions the report records
+ROUNDS, QUICK_ROUNDS = 5, 2
 
 Samples = dict[tuple[str, str], list[dict | None]]  # (lib, case) -> one result per round
 
@@ -42,6 +46,41 @@ class Target:
     key: str
     lib: str
     limit: float
+
+
+def common_parser(description: str, quick_help: str) -> argparse.ArgumentParser:
+    """The options the five-library comparisons share: --rounds, --quick, --libs, --no-write."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rounds", type=int,
+                        help=f"interleaved rounds (default {ROUNDS}, quick {QUICK_ROUNDS})")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--libs", default=",".join(LIBS[1:]),
+                        help="comma-separated libraries to compare with notebook_coop")
+    parser.add_argument("--no-write", action="store_true", help="print, leave README.md alone")
+    return parser
+
+
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Exit with a usage error for fewer than one round or an unknown library."""
+    if args.rounds is not None and args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    unknown = set(args.libs.split(",")) - set(LIBS)
+    if unknown:
+        parser.error(f"unknown libraries {sorted(unknown)}; choose from {LIBS[1:]}")
+
+
+def chosen_libs(args: argparse.Namespace) -> list[str]:
+    """The baseline, then the libraries --libs names, in LIBS order."""
+    return [LIBS[0]] + [lib for lib in LIBS[1:] if lib in args.libs.split(",")]
+
+
+def round_count(args: argparse.Namespace) -> int:
+    return args.rounds or (QUICK_ROUNDS if args.quick else ROUNDS)
+
+
+def command(script: str) -> str:
+    """How this run was started, as the README quotes it."""
+    return " ".join([f"python benchmarks/{Path(script).name}", *sys.argv[1:]])
 
 
 def run_worker(worker: Path, lib: str, case: str, n: int, seed: int, timeout: float) -> dict | None:
@@ -132,15 +171,24 @@ def cell(value: float | None, row: Row, ratio: float | None) -> str:
     return text if ratio is None else f"{text} ({ratio:.2f}x)"
 
 
-def failures(samples: Samples) -> int:
-    return sum(result is None for results in samples.values() for result in results)
+def exit_status(samples: Samples) -> int:
+    """1, with a note on stderr, if any run failed; else 0."""
+    lost = sum(result is None for results in samples.values() for result in results)
+    if lost:
+        print(f"{lost} runs failed: see the messages above", file=sys.stderr)
+    return 1 if lost else 0
 
 
-def machine(packages: list[str]) -> str:
-    """Cores, CPU, Python and package versions, for the record."""
+def conditions(load_before: str) -> str:
+    """The report's line on the machine and how busy it was before and after the run."""
+    return f"Machine: {machine()}; load average {load_before} before the run, {load()} after."
+
+
+def machine() -> str:
+    """Cores, CPU, Python and the versions of PACKAGES, for the record."""
     model = next((line.split(":", 1)[1].strip() for line in _cpuinfo() if "model name" in line),
                  platform.processor() or "unknown CPU")
-    versions = ", ".join(f"{name} {_version(name)}" for name in packages)
+    versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
     return (f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}; {versions}")
 

@@ -17,13 +17,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from _harness import REPO, Row, Target, failures, load, machine, run_rounds, table, write_section
+import _harness as harness
+from _harness import Row, Target
 
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "_core_cases.py"
 README = HERE / "README.md"
-LIBS = ["notebook_coop", "eventlet", "gevent", "asyncio", "uvloop"]
-PACKAGES = ["greenlet", "eventlet", "gevent", "uvloop"]
 CASES = {"spawn_join": 100_000, "spawn_n": 100_000, "switches": 100_000, "timers": 10_000,
          "parked": 100_000, "queue_unbounded": 100_000, "queue_handoff": 100_000}
 ROWS = [
@@ -56,26 +55,17 @@ def sized(rows: list[Row], cases: dict[str, int]) -> list[Row]:
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 5, quick 2)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: a tenth of the sizes, 2 rounds, README left alone")
-    parser.add_argument("--libs", default=",".join(LIBS[1:]),
-                        help="comma-separated libraries to compare with notebook_coop")
-    parser.add_argument("--no-write", action="store_true", help="print, leave README.md alone")
+    quick = "a smoke run: a tenth of the sizes, 2 rounds, README left alone"
+    parser = harness.common_parser(__doc__.splitlines()[0], quick)
     parser.add_argument("--json", type=Path, help="also save every round's raw results here")
     args = parser.parse_args()
-    if args.rounds is not None and args.rounds < 1:
-        parser.error("--rounds must be at least 1")
-    unknown = set(args.libs.split(",")) - set(LIBS)
-    if unknown:
-        parser.error(f"unknown libraries {sorted(unknown)}; choose from {LIBS[1:]}")
+    harness.check_args(parser, args)
     return args
 
 
 def revision() -> str:
     """The commit measured, marked when the working tree differs from it."""
-    git = ["git", "--no-optional-locks", "-C", str(REPO)]
+    git = ["git", "--no-optional-locks", "-C", str(harness.REPO)]
     try:
         head = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True, check=True).stdout.strip()
@@ -89,7 +79,7 @@ def revision() -> str:
 def report(command: str, rounds: int, result_table: str, load_before: str) -> str:
     return f"""Command: `{command}` ({rounds} rounds), notebook_coop at {revision()}.
 
-Machine: {machine(PACKAGES)}; load average {load_before} before the run, {load()} after.
+{harness.conditions(load_before)}
 
 {result_table}
 
@@ -100,24 +90,20 @@ rates). The target column checks those ratios against the goals of issue 2."""
 
 def main() -> int:
     args = parse_args()
-    libs = [LIBS[0]] + [lib for lib in LIBS[1:] if lib in args.libs.split(",")]
-    rounds = args.rounds or (2 if args.quick else 5)
+    libs, rounds = harness.chosen_libs(args), harness.round_count(args)
     cases = {case: n // QUICK_DIVISOR if args.quick else n for case, n in CASES.items()}
-    load_before = load()
-    samples = run_rounds(WORKER, libs, cases, rounds, timeout=600)
-    result_table = table(samples, libs, sized(ROWS, cases), TARGETS)
+    load_before = harness.load()
+    samples = harness.run_rounds(WORKER, libs, cases, rounds, timeout=600)
+    result_table = harness.table(samples, libs, sized(ROWS, cases), TARGETS)
     print(result_table)
     if args.json:
         raw = {f"{lib} {case}": results for (lib, case), results in samples.items()}
         args.json.write_text(json.dumps(raw, indent=1))
     if not (args.quick or args.no_write):
-        command = "python benchmarks/bench_core.py" + " ".join([""] + sys.argv[1:])
-        write_section(README, "core", report(command, rounds, result_table, load_before))
-        print(f"written to {README.relative_to(REPO)}", file=sys.stderr)
-    lost = failures(samples)
-    if lost:
-        print(f"{lost} runs failed: see the messages above", file=sys.stderr)
-    return 1 if lost else 0
+        body = report(harness.command(__file__), rounds, result_table, load_before)
+        harness.write_section(README, "core", body)
+        print(f"written to {README.relative_to(harness.REPO)}", file=sys.stderr)
+    return harness.exit_status(samples)
 
 
 if __name__ == "__main__":

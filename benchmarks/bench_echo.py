@@ -12,24 +12,23 @@ system, getrusage) per message. Servers use their library's own idiom, without p
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import resource
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from _harness import Row, Target, failures, load, machine, run_rounds, table, write_section  # noqa: E402
+import _harness as harness  # noqa: E402
+from _harness import Row, Target  # noqa: E402
 
 README = HERE / "README.md"
-LIBS = ["notebook_coop", "eventlet", "gevent", "asyncio", "uvloop"]
-PACKAGES = ["greenlet", "eventlet", "gevent", "uvloop"]
 CLIENTS = 100
 MESSAGES = 2000
 SIZE = 64
@@ -44,10 +43,8 @@ TARGETS = [Target("echo", "rate", "gevent", 1.0)]
 
 # -- the servers: each returns once `clients` connections have come and gone ---------------------
 
-def serve_notebook_coop(clients: int, ready) -> None:
-    from notebook_coop import net
-
-    server = net.listen(("127.0.0.1", 0))
+def echo_handler(clients: int, finish: Callable[[], object]) -> Callable:
+    """A green connection handler: echo until the peer closes; after the last client, finish()."""
     left = [clients]
 
     def handle(sock, addr):
@@ -58,10 +55,27 @@ def serve_notebook_coop(clients: int, ready) -> None:
             sock.sendall(data)
         left[0] -= 1
         if not left[0]:
-            raise net.StopServe
+            finish()
 
+    return handle
+
+
+def serve_with(lib, clients: int, ready) -> None:
+    """eventlet's idiom, which notebook_coop.net shares: serve until the last handler raises
+    StopServe."""
+
+    def stop() -> None:
+        raise lib.StopServe
+
+    server = lib.listen(("127.0.0.1", 0))
     ready(server.getsockname()[1])
-    net.serve(server, handle, concurrency=10000)
+    lib.serve(server, echo_handler(clients, stop), concurrency=10000)
+
+
+def serve_notebook_coop(clients: int, ready) -> None:
+    from notebook_coop import net
+
+    serve_with(net, clients, ready)
 
 
 def serve_eventlet(clients: int, ready) -> None:
@@ -69,40 +83,15 @@ def serve_eventlet(clients: int, ready) -> None:
         warnings.simplefilter("ignore")  # eventlet warns on import that it is deprecated
         import eventlet
 
-    server = eventlet.listen(("127.0.0.1", 0))
-    left = [clients]
-
-    def handle(sock, addr):
-        while True:
-            data = sock.recv(4096)
-            if not data:
-                break
-            sock.sendall(data)
-        left[0] -= 1
-        if not left[0]:
-            raise eventlet.StopServe
-
-    ready(server.getsockname()[1])
-    eventlet.serve(server, handle, concurrency=10000)
+    serve_with(eventlet, clients, ready)
 
 
 def serve_gevent(clients: int, ready) -> None:
     from gevent.event import Event
     from gevent.server import StreamServer
 
-    done, left = Event(), [clients]
-
-    def handle(sock, addr):
-        while True:
-            data = sock.recv(4096)
-            if not data:
-                break
-            sock.sendall(data)
-        left[0] -= 1
-        if not left[0]:
-            done.set()
-
-    server = StreamServer(("127.0.0.1", 0), handle)
+    done = Event()
+    server = StreamServer(("127.0.0.1", 0), echo_handler(clients, done.set))
     server.start()
     ready(server.server_port)
     done.wait()
@@ -226,53 +215,35 @@ def run_client(port: int, clients: int, messages: int) -> None:
 
 # -- the comparison -----------------------------------------------------------------------------
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 5, quick 2)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a smoke run: 200 messages per connection, 2 rounds, prints only")
-    parser.add_argument("--libs", default=",".join(LIBS[1:]),
-                        help="comma-separated libraries to compare with notebook_coop")
-    parser.add_argument("--no-write", action="store_true", help="print, leave README.md alone")
-    args = parser.parse_args()
-    if args.rounds is not None and args.rounds < 1:
-        parser.error("--rounds must be at least 1")
-    unknown = set(args.libs.split(",")) - set(LIBS)
-    if unknown:
-        parser.error(f"unknown libraries {sorted(unknown)}; choose from {LIBS[1:]}")
-    return args
-
-
 def main() -> int:
-    args = parse_args()
-    libs = [LIBS[0]] + [lib for lib in LIBS[1:] if lib in args.libs.split(",")]
-    rounds = args.rounds or (2 if args.quick else 5)
+    quick = "a smoke run: 200 messages per connection, 2 rounds, prints only"
+    parser = harness.common_parser(__doc__.splitlines()[0], quick)
+    args = parser.parse_args()
+    harness.check_args(parser, args)
+    libs, rounds = harness.chosen_libs(args), harness.round_count(args)
     messages = MESSAGES // 10 if args.quick else MESSAGES
-    load_before = load()
-    samples = run_rounds(Path(__file__), libs, {"echo": messages}, rounds, timeout=120)
-    result_table = table(samples, libs, ROWS, TARGETS)
+    load_before = harness.load()
+    samples = harness.run_rounds(Path(__file__), libs, {"echo": messages}, rounds, timeout=120)
+    result_table = harness.table(samples, libs, ROWS, TARGETS)
     print(result_table)
     if not (args.quick or args.no_write):
-        command = "python benchmarks/bench_echo.py" + " ".join([""] + sys.argv[1:])
-        write_section(README, "echo", f"""Command: `{command}` ({rounds} rounds); {CLIENTS} \
-connections x {messages} messages of {SIZE} bytes, ping-pong, client in a separate process.
+        harness.write_section(README, "echo", f"""Command: `{harness.command(__file__)}` \
+({rounds} rounds); {CLIENTS} connections x {messages} messages of {SIZE} bytes, ping-pong, \
+client in a separate process.
 
-Machine: {machine(PACKAGES)}; load average {load_before} before the run, {load()} after.
+{harness.conditions(load_before)}
 
 {result_table}
 
 Figures are medians over rounds; in brackets notebook_coop's figure divided by that library's,
 per round, medianed (above 1 is better for rates, below 1 for times and CPU).""")
-    lost = failures(samples)
-    if lost:
-        print(f"{lost} runs failed: see the messages above", file=sys.stderr)
-    return 1 if lost else 0
+    return harness.exit_status(samples)
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--client"]:
         run_client(*map(int, sys.argv[2:5]))
-    elif sys.argv[1:2] and sys.argv[1] in LIBS:
+    elif sys.argv[1:2] and sys.argv[1] in harness.LIBS:
         print(json.dumps(run_server(sys.argv[1], int(sys.argv[3]))))
     else:
         sys.exit(main())

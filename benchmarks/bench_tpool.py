@@ -11,72 +11,70 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
+import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from _harness import ROUNDS, exit_status, median, paired_ratio, run_rounds
 
-CASE = r"""
-import json, sys, time
-lib, calls = sys.argv[1], int(sys.argv[2])
-if lib == "eventlet":
-    import eventlet
-    from eventlet import tpool
-    spawn, execute = eventlet.spawn, tpool.execute
-else:
-    from notebook_coop import spawn, tpool
-    execute = tpool.execute
-
-def noop():
-    return None
-
-for _ in range(200):
-    execute(noop)
-started = time.perf_counter()
-for _ in range(calls):
-    execute(noop)
-sequential = (time.perf_counter() - started) / calls
-
-def burst(n):
-    for _ in range(n):
-        execute(noop)
-
-per_thread = max(1, calls // 100)
-started = time.perf_counter()
-threads = [spawn(burst, per_thread) for _ in range(100)]
-for gt in threads:
-    gt.wait()
-concurrent = (time.perf_counter() - started) / (per_thread * 100)
-print(json.dumps({"sequential_us": sequential * 1e6, "concurrent_us": concurrent * 1e6}))
-"""
+LIBS = ["notebook_coop", "eventlet"]
+CASES = (("sequential_us", "round trip, one caller (us)"),
+         ("concurrent_us", "per call, 100 callers (us)"))
 
 
-def run(lib: str, calls: int) -> dict:
-    out = subprocess.run([sys.executable, "-c", CASE, lib, str(calls)], cwd=REPO, check=True,
-                         capture_output=True, text=True, timeout=300)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def measure(lib: str, calls: int) -> dict:
+    """Microseconds per tpool.execute of a no-op: one caller in a row, then 100 at once."""
+    if lib == "eventlet":
+        import eventlet
+        from eventlet import tpool
+        spawn, execute = eventlet.spawn, tpool.execute
+    else:
+        from notebook_coop import spawn, tpool
+        execute = tpool.execute
+
+    def noop():
+        return None
+
+    def burst(n):
+        for _ in range(n):
+            execute(noop)
+
+    burst(200)
+    started = time.perf_counter()
+    burst(calls)
+    sequential = (time.perf_counter() - started) / calls
+    per_thread = max(1, calls // 100)
+    started = time.perf_counter()
+    threads = [spawn(burst, per_thread) for _ in range(100)]
+    for gt in threads:
+        gt.wait()
+    concurrent = (time.perf_counter() - started) / (per_thread * 100)
+    return {"sequential_us": sequential * 1e6, "concurrent_us": concurrent * 1e6}
 
 
-def main() -> None:
+def figure(value: float | None, width: int, decimals: int) -> str:
+    return format("failed" if value is None else f"{value:.{decimals}f}", f">{width}")
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--calls", type=int, default=2000)
     args = parser.parse_args()
-    rounds = []
-    for i in range(args.rounds):
-        libs = ["notebook_coop", "eventlet"][:: 1 if i % 2 == 0 else -1]
-        rounds.append({lib: run(lib, args.calls) for lib in libs})
+    if args.rounds < 1 or args.calls < 1:
+        parser.error("--rounds and --calls must be at least 1")
+    samples = run_rounds(Path(__file__), LIBS, {"tpool": args.calls}, args.rounds, timeout=300)
+    ours, theirs = samples["notebook_coop", "tpool"], samples["eventlet", "tpool"]
     print(f"tpool.execute of a no-op, {args.calls} calls, median of {args.rounds} rounds")
     print(f"{'case':<28}{'notebook_coop':>15}{'eventlet':>12}{'ratio':>8}")
-    for case, label in (("sequential_us", "round trip, one caller (us)"),
-                        ("concurrent_us", "per call, 100 callers (us)")):
-        ours = statistics.median(r["notebook_coop"][case] for r in rounds)
-        theirs = statistics.median(r["eventlet"][case] for r in rounds)
-        ratio = statistics.median(r["notebook_coop"][case] / r["eventlet"][case] for r in rounds)
-        print(f"{label:<28}{ours:>15.1f}{theirs:>12.1f}{ratio:>8.2f}")
+    for key, label in CASES:
+        print(f"{label:<28}{figure(median(ours, key), 15, 1)}{figure(median(theirs, key), 12, 1)}"
+              f"{figure(paired_ratio(ours, theirs, key), 8, 2)}")
+    return exit_status(samples)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] and sys.argv[1] in LIBS:
+        print(json.dumps(measure(sys.argv[1], int(sys.argv[3]))))
+    else:
+        sys.exit(main())

@@ -1,6 +1,7 @@
 """Shared fixtures. The hub is one per process: core tests check they leave it as they found it."""
 
 import gc
+import os
 
 import pytest
 
@@ -30,3 +31,31 @@ def clean_hub():
         hub.remove_instrument(instrument)
     hub.accounting = False
     assert not any(leftovers.values()), f"the test left this on the hub: {leftovers}"
+
+
+def open_fds() -> int:
+    """File descriptors this process has open now."""
+    gc.collect()
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.fixture
+def no_fd_leaks():
+    """Fail if the test leaves file descriptors open (giving closing green threads a moment)."""
+    get_hub()  # its own epoll and wake-up fds are not a leak
+    before = open_fds()
+    yield
+    for _ in range(200):  # threads close their sockets once they read the peer's EOF
+        if open_fds() <= before:
+            break
+        sleep(0.005)
+    assert open_fds() == before
+
+
+@pytest.fixture
+def pipe():
+    """An OS pipe (read fd, write fd), closed afterwards."""
+    r, w = os.pipe()
+    yield r, w
+    os.close(r)
+    os.close(w)

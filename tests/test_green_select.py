@@ -10,14 +10,6 @@ from notebook_coop import sleep, spawn
 from notebook_coop.green import select, selectors
 
 
-@pytest.fixture
-def pipe():
-    r, w = os.pipe()
-    yield r, w
-    os.close(r)
-    os.close(w)
-
-
 def write_later(fd, data=b"x"):
     def write():
         sleep(0.01)

@@ -6,27 +6,13 @@ import resource
 import socket as stdsocket
 
 import pytest
+from conftest import open_fds
 
 from notebook_coop import Event, sleep, spawn
 from notebook_coop.green import socket
 from notebook_coop.hub import get_hub
 
-
-def open_fds() -> int:
-    gc.collect()
-    return len(os.listdir("/proc/self/fd"))
-
-
-@pytest.fixture(autouse=True)
-def no_fd_leaks():
-    get_hub()  # its own epoll and wake-up fds are not a leak
-    before = open_fds()
-    yield
-    for _ in range(200):  # echo threads close their end once they read the peer's EOF
-        if open_fds() <= before:
-            break
-        sleep(0.005)
-    assert open_fds() == before
+pytestmark = pytest.mark.usefixtures("no_fd_leaks")
 
 
 @pytest.fixture

@@ -20,14 +20,6 @@ def hub(clean_hub):
     return clean_hub
 
 
-@pytest.fixture
-def pipe():
-    r, w = os.pipe()
-    yield r, w
-    os.close(r)
-    os.close(w)
-
-
 def when_root_blocks(hub, action):
     """Run `action` on a real OS thread once the root waits in the hub; returns the thread."""
 

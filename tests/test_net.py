@@ -1,31 +1,13 @@
 """net.listen, net.connect, net.serve and StopServe, with eventlet's semantics."""
 
-import gc
-import os
 import socket as stdsocket
 
 import pytest
 
-from notebook_coop import GreenPool, net, sleep, spawn
+from notebook_coop import GreenPool, net, spawn
 from notebook_coop.green import socket
-from notebook_coop.hub import get_hub
 
-
-def open_fds() -> int:
-    gc.collect()
-    return len(os.listdir("/proc/self/fd"))
-
-
-@pytest.fixture(autouse=True)
-def no_fd_leaks():
-    get_hub()  # its own epoll and wake-up fds are not a leak
-    before = open_fds()
-    yield
-    for _ in range(200):  # handlers still running close their sockets once they see EOF
-        if open_fds() <= before:
-            break
-        sleep(0.005)
-    assert open_fds() == before
+pytestmark = pytest.mark.usefixtures("no_fd_leaks")
 
 
 def echo_handler(sock, addr):

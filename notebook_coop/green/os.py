@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os as _os
 import stat as _stat
+from collections.abc import Callable
+from typing import Any
 
 from ..greenthread import sleep as _green_sleep
 from ..hub import READ, WRITE
@@ -36,34 +38,30 @@ def _waitable(fd: int) -> bool:
     return any(test(mode) for test in _WAITABLE)
 
 
-def read(fd: int, n: int, /) -> bytes:
-    """Read at most `n` bytes from `fd`, letting other green threads run while it waits."""
+def _cooperative(call: Callable, fd: int, arg: Any, event: int) -> Any:
+    """`call(fd, arg)`, waiting for `event` on the fd as a green thread: after EAGAIN on a
+    non-blocking fd, before the call on a blocking one (pipes, ttys, sockets only)."""
     hub = green_hub()
     if hub is None or not _waitable(fd):
-        return _original_read(fd, n)
+        return call(fd, arg)
     if _os.get_blocking(fd):
-        hub.wait_fd(fd, READ)
-        return _original_read(fd, n)
+        hub.wait_fd(fd, event)
+        return call(fd, arg)
     while True:
         try:
-            return _original_read(fd, n)
+            return call(fd, arg)
         except BlockingIOError:
-            hub.wait_fd(fd, READ)
+            hub.wait_fd(fd, event)
+
+
+def read(fd: int, n: int, /) -> bytes:
+    """Read at most `n` bytes from `fd`, letting other green threads run while it waits."""
+    return _cooperative(_original_read, fd, n, READ)
 
 
 def write(fd: int, data: bytes, /) -> int:
     """Write to `fd`, letting other green threads run while it waits; returns bytes written."""
-    hub = green_hub()
-    if hub is None or not _waitable(fd):
-        return _original_write(fd, data)
-    if _os.get_blocking(fd):
-        hub.wait_fd(fd, WRITE)
-        return _original_write(fd, data)
-    while True:
-        try:
-            return _original_write(fd, data)
-        except BlockingIOError:
-            hub.wait_fd(fd, WRITE)
+    return _cooperative(_original_write, fd, data, WRITE)
 
 
 def waitpid(pid: int, options: int, /) -> tuple[int, int]:
