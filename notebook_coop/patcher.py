@@ -37,6 +37,10 @@ PATCHES: dict[str, tuple[str, ...]] = {
 IMPORT_PATCHED_DEFAULTS = ("os", "select", "socket", "thread", "time")
 """The flags whose modules `import_patched` substitutes when not told otherwise (as eventlet)."""
 
+IMPORT_PATCHED_ALONG: dict[str, tuple[str, ...]] = {"urllib.request": ("http.client",)}
+"""Modules whose patched copy also needs patched copies of these: they reach the network only
+through them, so a copy using the stdlib ones would still block."""
+
 _MISSING = object()
 _saved: dict[str, dict[str, Any]] = {}
 """Module name -> {attribute: the object it held before patching (or _MISSING)}."""
@@ -234,7 +238,10 @@ def import_patched(modulename: str, *additional_modules: tuple[str, ModuleType],
     deps = deps or _import_defaults()
     key = (modulename, tuple((name, id(mod)) for name, mod in deps))
     if key not in _patched_imports:
-        _patched_imports[key] = _import_fresh(modulename, deps)
+        given = {name for name, _ in deps}
+        along = [(name, import_patched(name, *deps))
+                 for name in IMPORT_PATCHED_ALONG.get(modulename, ()) if name not in given]
+        _patched_imports[key] = _import_fresh(modulename, deps + along)
     return _patched_imports[key]
 
 
@@ -249,7 +256,7 @@ def _import_fresh(modulename: str, deps: list[tuple[str, ModuleType]]) -> Module
             del sys.modules[name]
         sys.modules.update(deps)
         importlib.import_module(modulename)
-        return sys.modules[modulename]
+        return _with_package_standins(sys.modules[modulename], deps)
     finally:
         for name in list(sys.modules):
             if name == modulename or name.startswith(modulename + "."):
@@ -264,3 +271,30 @@ def _import_fresh(modulename: str, deps: list[tuple[str, ModuleType]]) -> Module
                 parent.__dict__.pop(child, None)
             else:
                 setattr(parent, child, parent_attr)
+
+
+def _with_package_standins(module: ModuleType, deps: list[tuple[str, ModuleType]]) -> ModuleType:
+    """Point a fresh copy's globals that hold the parent package of a dotted dependency (`http`
+    after `import http.client`) at a stand-in whose submodule is the substitute: the copy looks
+    `http.client` up through the package at call time."""
+    standins: dict[str, ModuleType] = {}
+    for name, substitute in deps:
+        parent_name, _, child = name.rpartition(".")
+        parent = sys.modules.get(parent_name)
+        if parent is not None:
+            if parent_name not in standins:
+                standins[parent_name] = _package_standin(parent)
+            setattr(standins[parent_name], child, substitute)
+    for attr, value in list(vars(module).items()):
+        if isinstance(value, ModuleType) and value.__name__ in standins:
+            if sys.modules.get(value.__name__) is value:
+                setattr(module, attr, standins[value.__name__])
+    return module
+
+
+def _package_standin(package: ModuleType) -> ModuleType:
+    """A module with the package's names now, and any it gains later."""
+    standin = ModuleType(package.__name__, package.__doc__)
+    vars(standin).update(vars(package))
+    standin.__getattr__ = lambda name: getattr(package, name)  # type: ignore[method-assign]
+    return standin
