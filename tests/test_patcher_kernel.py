@@ -1,4 +1,5 @@
-"""Patching inside a real kernel: it keeps answering, streaming and interrupting while patched."""
+"""Patching inside a real kernel: it keeps answering, streaming, handling widget messages and
+interrupting while patched."""
 
 from __future__ import annotations
 
@@ -59,17 +60,40 @@ def test_interrupt_stops_a_patched_sleep(kernel):
         kernel.run("%greenpatch off")
 
 
+SLIDER = """
+import ipywidgets as widgets
+slider = widgets.IntSlider(max=1000)
+seen = []
+slider.observe(lambda change: seen.append(change["new"]), names="value")
+"""
+
+
+def send_slider_value(kernel, comm_id: str, value: int) -> None:
+    """Move the slider as a browser does: a comm_msg `update` on the widget's comm."""
+    content = {"comm_id": comm_id,
+               "data": {"method": "update", "state": {"value": value}, "buffer_paths": []}}
+    kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_msg", content))
+
+
 @pytest.mark.slow
-def test_patched_kernel_stays_responsive_for_a_minute(kernel):
+def test_patched_kernel_answers_streams_and_handles_widgets_for_a_minute(kernel):
     kernel.run("%greenpatch on")
     try:
         cell = kernel.run(TICKER.format(n=120, every=0.5))
+        kernel.run(SLIDER)
+        comm_id = kernel.evaluate("slider.model_id").strip("'")
+        sent = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            sent.append(len(sent) + 1)
+            send_slider_value(kernel, comm_id, sent[-1])
             started = time.monotonic()
             assert kernel.evaluate("21 * 2", timeout=10) == "42"
             assert time.monotonic() - started < 5
+            if len(sent) % 10 == 0:
+                assert kernel.evaluate("seen[-1]") == str(sent[-1])
             time.sleep(1)
+        assert kernel.evaluate(f"seen == {sent!r}") == "True"
         kernel.wait_for_text(cell, "tick 119", timeout=20)
     finally:
         kernel.run("%greenpatch off")
