@@ -170,9 +170,7 @@ class GreenThread:
 
     def __await__(self):
         """`await gt` from a coroutine: needs a host loop that runs the hub (the kernel)."""
-        from .hub import peek_hub
-        hub = peek_hub()
-        adapter = getattr(hub, "awaitable_for", None)
+        adapter = self.hub.awaitable_for
         if adapter is None:
             raise RuntimeError("await on a GreenThread needs the notebook_coop kernel extension")
         return adapter(self).__await__()

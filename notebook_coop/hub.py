@@ -97,6 +97,9 @@ class _SelectorPoller:
 class Hub:
     """Scheduler state in a few named structures, and one loop that drives it."""
 
+    awaitable_for: Callable[[Any], Any] | None = None
+    """Set by a host loop's driver (the kernel): turns a GreenThread into an awaitable."""
+
     def __init__(self) -> None:
         self.thread_id = get_ident()
         self.root: greenlet = _adopt(getcurrent())
