@@ -177,8 +177,7 @@ class GreenThread:
 
     def link(self, fn: Callable, *args: Any, **kwargs: Any) -> None:
         """Call `fn(gt, *args, **kwargs)` when it finishes (at once if it already has)."""
-        if not callable(fn):
-            raise TypeError(f"link() needs a callable, not {type(fn).__name__}: {fn!r}")
+        require_callable("link", fn)
         self._observed = True
         self._link(fn, args, kwargs)
 
@@ -233,25 +232,31 @@ def as_exception(args: tuple, caller: str = "kill") -> BaseException:
     return exc
 
 
+def require_callable(caller: str, fn: Any) -> None:
+    """Bad input fails at the call, not later in the hub: a TypeError naming the caller."""
+    if not callable(fn):
+        raise TypeError(f"{caller}() needs a callable, not {type(fn).__name__}: {fn!r}")
+
+
 def _new(caller: str, func: Callable, args: tuple, kwargs: dict) -> GreenThread:
-    if not callable(func):
-        raise TypeError(f"{caller}() needs a callable, not {type(func).__name__}: {func!r}")
-    hub = get_hub()
-    return GreenThread(hub, func, args, kwargs)
+    require_callable(caller, func)
+    return GreenThread(get_hub(), func, args, kwargs)
+
+
+def _start_soon(caller: str, func: Callable, args: tuple, kwargs: dict) -> GreenThread:
+    gt = _new(caller, func, args, kwargs)
+    gt.hub.ready.append((gt.hub.start, gt, None))
+    return gt
 
 
 def spawn(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
     """Run `func(*args, **kwargs)` in a new green thread at the hub's next turn."""
-    gt = _new("spawn", func, args, kwargs)
-    gt.hub.ready.append((gt.hub.start, gt, None))
-    return gt
+    return _start_soon("spawn", func, args, kwargs)
 
 
 def spawn_n(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
     """Like spawn, for fire-and-forget work nobody waits for: its exceptions are printed."""
-    gt = _new("spawn_n", func, args, kwargs)
-    gt.hub.ready.append((gt.hub.start, gt, None))
-    return gt
+    return _start_soon("spawn_n", func, args, kwargs)
 
 
 def spawn_after(seconds: float, func: Callable, *args: Any, **kwargs: Any) -> GreenThread:

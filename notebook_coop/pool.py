@@ -18,7 +18,7 @@ from typing import Any
 
 from greenlet import getcurrent as _current_greenlet
 
-from .greenthread import GreenThread, spawn, spawn_n
+from .greenthread import GreenThread, require_callable, spawn, spawn_n
 from .hub import get_hub
 from .queue import LightQueue
 from .sync import Event, Semaphore
@@ -76,9 +76,7 @@ class GreenPool:
         self._spawn(spawn_n, function, args, kwargs)
 
     def _spawn(self, spawner: Callable, function: Callable, args: tuple, kwargs: dict) -> Any:
-        if not callable(function):
-            raise TypeError(f"{spawner.__name__}() needs a callable, not "
-                            f"{type(function).__name__}: {function!r}")
+        require_callable(spawner.__name__, function)
         if self.sem.locked() and self._inside():
             gt = GreenThread(get_hub(), function, args, kwargs)
             gt.run_on(_current_greenlet())

@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from .green import green_hub
+from .greenthread import require_callable
 from .patcher import original
 from .sync import _TIMED_OUT, _wait_token
 
@@ -95,8 +96,7 @@ def _grow() -> None:
 def execute(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """Call `fn(*args, **kwargs)` on a worker thread; only the calling green thread waits.
     Returns its result or re-raises its exception (with the worker's traceback)."""
-    if not callable(fn):
-        raise TypeError(f"execute() needs a callable, not {type(fn).__name__}: {fn!r}")
+    require_callable("execute", fn)
     hub = green_hub()
     if hub is None or getattr(_in_worker, "active", False):
         return fn(*args, **kwargs)
