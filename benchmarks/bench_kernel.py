@@ -22,7 +22,7 @@ from kernel_helpers import running_kernel  # noqa: E402
 
 BACKGROUND = """
 from notebook_coop import spawn, sleep
-from notebook_coop.kernel import current_driver
+from notebook_coop.jupyter.driver import current_driver
 def sleeper():
     while True:
         sleep(0.05)

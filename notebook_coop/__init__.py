@@ -29,15 +29,15 @@ from .timeout import Timeout, is_timeout, with_timeout
 
 
 def load_ipython_extension(ip: Any) -> None:
-    """`%load_ext notebook_coop`: host the hub in this kernel (see notebook_coop.kernel)."""
-    from .extension import load_ipython_extension as load
+    """`%load_ext notebook_coop`: host the hub in this kernel (see notebook_coop.jupyter.driver)."""
+    from .jupyter.extension import load_ipython_extension as load
 
     load(ip)
 
 
 def unload_ipython_extension(ip: Any) -> None:
     """`%unload_ext notebook_coop`: detach the hub from the kernel's loop."""
-    from .extension import unload_ipython_extension as unload
+    from .jupyter.extension import unload_ipython_extension as unload
 
     unload(ip)
 

@@ -61,12 +61,13 @@ def test_kernel_answers_while_1000_green_threads_loop(k):
     started = time.monotonic()
     assert k.evaluate("1+1") == "2"
     assert time.monotonic() - started < 2.0
-    k.run("from notebook_coop.kernel import kill_all\nkill_all(spinners, 1.0)")
+    k.run("from notebook_coop.jupyter.driver import kill_all\nkill_all(spinners, 1.0)")
     assert k.evaluate("sum(not gt.dead for gt in spinners)") == "0"
 
 
 def test_kernel_loop_clock_is_the_hubs_clock(k):
-    k.run("import time\nfrom notebook_coop.kernel import current_driver\nd = current_driver()")
+    k.run("import time\nfrom notebook_coop.jupyter.driver import current_driver\n"
+          "d = current_driver()")
     assert k.evaluate("abs(d.loop.time() - time.monotonic()) < 1e-3") == "True"
 
 
@@ -82,7 +83,7 @@ def test_awaiting_a_failed_green_thread_raises_in_the_cell(k):
 
 
 def test_green_thread_waits_for_a_coroutine_on_the_kernel_loop(k):
-    msg_id = k.run("import asyncio\nfrom notebook_coop.kernel import wait_awaitable\n"
+    msg_id = k.run("import asyncio\nfrom notebook_coop.jupyter.driver import wait_awaitable\n"
                    "async def answer():\n    await asyncio.sleep(0.02)\n    return 42\n"
                    "print(await spawn(wait_awaitable, answer()))")
     assert k.stdout(msg_id) == "42\n"
@@ -109,7 +110,7 @@ def test_reload_ext_keeps_one_driver_one_reader_and_the_green_threads(k):
     survivor = k.run("gt = spawn(ticker, 'survivor', 30, 0.02)")
     k.run(f"%reload_ext {EXTENSION}")
     k.run(f"%reload_ext {EXTENSION}")
-    k.run("from notebook_coop.kernel import current_driver, KernelDriver\n"
+    k.run("from notebook_coop.jupyter.driver import current_driver, KernelDriver\n"
           "ip = get_ipython()\n"
           "drivers = {type(cb.__self__) for cb in ip.events.callbacks['post_execute']"
           " if hasattr(cb, '__self__')}\n"

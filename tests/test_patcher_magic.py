@@ -8,7 +8,7 @@ import pytest
 from IPython.core.error import UsageError
 
 from notebook_coop import patcher
-from notebook_coop.patch_magics import greenpatch
+from notebook_coop.jupyter.patch_magics import greenpatch
 
 
 @pytest.fixture(autouse=True)

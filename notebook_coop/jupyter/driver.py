@@ -56,10 +56,10 @@ from typing import Any
 
 from greenlet import getcurrent
 
-from . import tpool
-from .greenthread import GreenThread
-from .hub import Hub, WrongThreadError, get_hub, peek_hub
-from .timeout import Timeout
+from .. import tpool
+from ..greenthread import GreenThread
+from ..hub import Hub, WrongThreadError, get_hub, peek_hub
+from ..timeout import Timeout
 
 __all__ = ["KernelDriver", "current_driver", "install", "live_green_threads", "uninstall",
            "wait_awaitable"]

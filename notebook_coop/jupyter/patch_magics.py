@@ -13,7 +13,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from . import patcher
+from .. import patcher
 
 
 def _modules_for(names: list[str]) -> list[str]:

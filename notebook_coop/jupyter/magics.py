@@ -34,11 +34,11 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from .greenthread import GreenletExit, GreenThread, spawn_after
-from .hub import get_hub
-from .kernel import current_driver, kill_all, live_green_threads
-from .sync import Event, Semaphore
-from .timeout import Timeout
+from ..greenthread import GreenletExit, GreenThread, spawn_after
+from ..hub import get_hub
+from ..sync import Event, Semaphore
+from ..timeout import Timeout
+from .driver import current_driver, kill_all, live_green_threads
 
 STATUS_REFRESH = 1.0
 """Seconds between refreshes of a running %%greenspawn's status line."""
