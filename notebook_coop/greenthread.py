@@ -5,7 +5,8 @@
     spawn_after(1.5, tick)        # a delayed start; gt.cancel() before then and it never runs
     sleep(0)                      # let every other ready green thread run once
 
-A green thread runs on a worker greenlet borrowed from the hub and returned when it ends.
+A green thread runs on a worker greenlet borrowed from the hub and returned when it ends. The
+hub keeps a registry of the live ones: `live_threads()`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ import contextvars
 import sys
 import traceback
 from collections.abc import Callable
-from time import monotonic, perf_counter
+from time import monotonic, perf_counter_ns
 from typing import Any
 
 from greenlet import GreenletExit, greenlet
 from greenlet import getcurrent as _current_greenlet
 
 from .hub import get_hub
+from .timeout import Timeout
 
-__all__ = ["GreenThread", "GreenletExit", "getcurrent", "kill", "sleep", "spawn",
-           "spawn_after", "spawn_after_local", "spawn_n"]
+__all__ = ["GreenThread", "GreenletExit", "getcurrent", "kill", "kill_all", "live_threads",
+           "sleep", "spawn", "spawn_after", "spawn_after_local", "spawn_n"]
 
 _NEW, _STARTED, _DEAD = 0, 1, 2
 
@@ -35,17 +37,18 @@ class GreenThread:
     in the kernel; `switches` counts its waits always.
 
     True while pending or running, false once finished, as a greenlet is. `state` is one of
-    "ready", "running", "blocked(<reason>)" and "dead".
+    "ready", "running", "blocked(<reason>)" and "dead"; `outcome` says how a dead one ended.
     """
 
     __slots__ = ("id", "name", "parent", "created", "switches", "run_time", "resumed_at",
-                 "context", "greenlet", "hub", "_fn", "_args", "_kwargs", "_status", "_value",
+                 "context", "greenlet", "hub", "func", "_args", "_kwargs", "_status", "_value",
                  "_exc", "_waiters", "_links", "_observed", "_timer", "_local_to", "__weakref__")
 
-    def __init__(self, hub: Any, fn: Callable, args: tuple, kwargs: dict | None) -> None:
+    def __init__(self, hub: Any, fn: Callable, args: tuple, kwargs: dict | None,
+                 name: str | None = None) -> None:
         self.hub = hub
-        self.id = hub.new_task_id()
-        self.name = None
+        self.id = hub.register(self)
+        self.name = name
         cur = _current_greenlet()
         self.parent = getattr(cur, "task", None) or cur
         self.created = monotonic()
@@ -54,18 +57,25 @@ class GreenThread:
         self.resumed_at = 0.0
         self.context = contextvars.copy_context()
         self.greenlet = None
-        self._fn, self._args, self._kwargs = fn, args, kwargs
+        self.func, self._args, self._kwargs = fn, args, kwargs
         self._status = _NEW
         self._value = self._exc = self._waiters = self._links = self._timer = None
         self._local_to = None
         self._observed = False
-        if hub.instruments:
-            hub.emit("spawned", self, self.parent)
+        if hub.observer is not None:
+            hub.observer.spawned(perf_counter_ns(), self)
 
     # -- what it is ----------------------------------------------------------------------------
 
     def __repr__(self) -> str:
         return f"<GreenThread {self.name or '#' + str(self.id)} {self.state}>"
+
+    @property
+    def label(self) -> str:
+        """Its name, or its function's name and id (`fetch#12`), for tables and timelines."""
+        if self.name:
+            return self.name
+        return f"{getattr(self.func, '__name__', None) or type(self.func).__name__}#{self.id}"
 
     def __bool__(self) -> bool:
         return self._status != _DEAD
@@ -89,9 +99,27 @@ class GreenThread:
 
     @property
     def reason(self) -> str | None:
-        """What it is blocked on (sleep, io, event, queue, lock, join...), or None."""
+        """Why it is blocked (sleep, io-read, event, queue-get, lock, join...), or None."""
         g = self.greenlet
         return g.reason if g is not None and self._status == _STARTED else None
+
+    @property
+    def waiting_on(self) -> Any:
+        """The object it is blocked on (an Event, a Queue, a socket, a GreenThread...), or None."""
+        g = self.greenlet
+        return g.on if g is not None and self._status == _STARTED else None
+
+    @property
+    def outcome(self) -> str | None:
+        """How it ended: returned, raised, killed (GreenletExit) or cancelled (never started);
+        None while it lives."""
+        if self._status != _DEAD:
+            return None
+        if self.greenlet is None:
+            return "cancelled"
+        if self._exc is None:
+            return "returned"
+        return "killed" if isinstance(self._exc, GreenletExit) else "raised"
 
     # -- running -------------------------------------------------------------------------------
 
@@ -103,9 +131,9 @@ class GreenThread:
         self.greenlet = worker
         hub = self.hub
         if hub.watched:
-            self.resumed_at = perf_counter()
-        fn, args, kwargs = self._fn, self._args, self._kwargs
-        self._fn = self._args = self._kwargs = None
+            hub._watch_resume(self)
+        fn, args, kwargs = self.func, self._args, self._kwargs
+        self._args = self._kwargs = None
         error = None
         try:
             value = fn(*args, **kwargs) if kwargs else fn(*args)
@@ -113,24 +141,25 @@ class GreenThread:
             exc.__traceback__ = exc.__traceback__.tb_next or exc.__traceback__
             value, error = None, exc
         if hub.accounting:
-            self.run_time += perf_counter() - self.resumed_at
+            self.run_time += (perf_counter_ns() - self.resumed_at) * 1e-9
         self._finish(value, error)
 
     def _finish(self, value: Any, exc: BaseException | None) -> None:
         self._status = _DEAD
         self._value, self._exc = value, exc
         hub = self.hub
+        del hub.threads[self.id]
         waiters = self._waiters
         if waiters:
             self._waiters = None
             for token in waiters:
-                hub.ready.append((hub.resume, token, None))
+                hub.wake(token)
         if self._links:
             self._run_links()
         if exc is not None and not self._observed and not isinstance(exc, GreenletExit):
             self._report(exc)
-        if hub.instruments:
-            hub.emit("exited", self, exc)
+        if hub.observer is not None:
+            hub.observer.exited(perf_counter_ns(), self)
 
     def _run_links(self) -> None:
         links, self._links = self._links, None
@@ -160,7 +189,7 @@ class GreenThread:
             else:
                 self._waiters.append(token)
             try:
-                hub.block("join")
+                hub.wait("join", self)
             finally:
                 if self._waiters and token in self._waiters:
                     self._waiters.remove(token)
@@ -213,7 +242,7 @@ class GreenThread:
         if self._timer is not None:
             self.hub.cancel_timer(self._timer)
             self._timer = None
-        self._fn = self._args = self._kwargs = None
+        self._args = self._kwargs = None
         self._observed = True
         self._finish(None, exc)
 
@@ -261,7 +290,11 @@ def spawn_n(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
 
 def spawn_after(seconds: float, func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
     """Like spawn, started `seconds` from now; `cancel()` before then and it never runs."""
-    gt = _new("spawn_after", func, args, kwargs)
+    return start_after(_new("spawn_after", func, args, kwargs), seconds)
+
+
+def start_after(gt: GreenThread, seconds: float) -> GreenThread:
+    """Start a GreenThread made by hand (with a name, say) `seconds` from now."""
     if seconds <= 0:  # through _start_timed too, so spawn_after_local(0) checks its owner
         gt.hub.ready.append((_start_timed, gt, None))
     else:
@@ -289,14 +322,9 @@ def sleep(seconds: float = 0) -> None:
     """Suspend the current green thread for `seconds`; sleep(0) lets the others run once."""
     hub = get_hub()
     if seconds <= 0:
-        hub.block("sleep", True)
-        return
-    timer = hub.call_later(seconds, hub.resume, hub.token())
-    try:
-        hub.block("sleep")
-    except BaseException:
-        hub.cancel_timer(timer)
-        raise
+        hub.yield_turn()
+    else:
+        hub.wait("sleep", None, seconds)
 
 
 def kill(gt: GreenThread, *throw_args: Any) -> None:
@@ -329,3 +357,33 @@ def getcurrent() -> Any:
     """The running GreenThread, or the greenlet itself outside green threads (the root)."""
     g = _current_greenlet()
     return getattr(g, "task", None) or g
+
+
+def live_threads() -> list[GreenThread]:
+    """Every green thread not finished yet, oldest first (from the hub's registry)."""
+    return get_hub().live_threads()
+
+
+def kill_all(threads: list[GreenThread], grace: float) -> list[GreenThread]:
+    """Kill `threads` and give them `grace` seconds to unwind; returns those still unwinding."""
+    hub = get_hub()
+    for gt in threads:
+        if gt.greenlet is None:
+            gt.kill()  # never started: ends at once
+        else:
+            hub.call_soon(gt.kill)  # from the hub, kill throws without a round trip each
+    with Timeout(grace, False) as timer:
+        for gt in threads:
+            _join_quietly(gt, timer)
+    return [gt for gt in threads if not gt.dead]
+
+
+def _join_quietly(gt: GreenThread, timer: Timeout) -> None:
+    """Wait for `gt`, swallowing its own ending (GreenletExit, an error) but not `timer`."""
+    try:
+        gt.wait()
+    except Timeout as exc:
+        if exc is timer:
+            raise
+    except BaseException:
+        pass

@@ -6,8 +6,15 @@ hub is driven in one of two ways: self-driven, when the root greenlet blocks (a 
 waiting on a green thread), or one bounded `tick()` at a time, when a host loop drives it.
 
 Every callback on the ready queue and the timer heap is a plain tuple `(fn, a, b)`, called as
-`fn(a, b)`. A blocked greenlet is woken through a *token* `(greenlet, generation)`: the
-generation moves on whenever the greenlet resumes, so a stale wake-up is ignored.
+`fn(a, b)`. All waiting goes through `wait()` and all waking through `wake()`: a blocked greenlet
+is woken through a *token* `(greenlet, generation)`; the generation moves on whenever the
+greenlet resumes, so a stale wake-up is ignored.
+
+    token = hub.token()
+    waiters.append(token)                          # where a waker will find it
+    value = hub.wait("event", on=self, timeout=1)  # TIMED_OUT if nobody woke us in time
+    ...
+    hub.wake(waiters.popleft(), value)             # elsewhere: ready at the hub's next turn
 """
 
 from __future__ import annotations
@@ -22,12 +29,13 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from threading import get_ident
-from time import monotonic, perf_counter
+from time import monotonic, perf_counter, perf_counter_ns
 from typing import Any
+from weakref import ref
 
 from greenlet import getcurrent, greenlet, settrace
 
-from .instruments import Instrument, wants_switches
+from .instruments import Fanout, Instrument, wants_switches
 
 READ = select.EPOLLIN if hasattr(select, "epoll") else selectors.EVENT_READ
 WRITE = select.EPOLLOUT if hasattr(select, "epoll") else selectors.EVENT_WRITE
@@ -42,7 +50,8 @@ POLL_INTERVAL = 0.001
 MAX_POLL_WAIT = 3600.0
 """The longest single epoll wait: far deadlines (sleep(inf)) are waited for in steps."""
 
-_TIMED_OUT = object()
+TIMED_OUT = object()
+"""What `wait` returns when its timeout passed before anything woke it."""
 
 
 class DeadlockError(RuntimeError):
@@ -56,7 +65,7 @@ class WrongThreadError(RuntimeError):
 class _Worker(greenlet):
     """A greenlet that runs green threads one after another."""
 
-    __slots__ = ("task", "gen", "reason")
+    __slots__ = ("task", "gen", "reason", "on")
 
 
 class _Watch:
@@ -124,9 +133,14 @@ class Hub:
         self._passes = 0
         self._pass_cut = False
         self.instruments: list[Instrument] = []
+        self.observer: Instrument | None = None
+        """What the hub reports scheduler events to: None while nobody listens."""
+        self._outer_trace: Any = None
         self._accounting = False
         self.watched = False
         self.thread_count = 0
+        self.threads: dict[int, ref] = {}
+        """The live green threads' registry: id -> weak reference (see live_threads)."""
         self.resume = self._resume
         self.start = self._start
 
@@ -170,7 +184,7 @@ class Hub:
 
     def call_threadsafe(self, fn: Callable, *args: Any) -> None:
         """From any OS thread (or a signal handler): run `fn(*args)` on the hub soon."""
-        self._threadsafe.append((fn, args))
+        self._threadsafe.append((_call, fn, args))
         self._wake()
 
     def interrupt(self) -> None:
@@ -188,6 +202,54 @@ class Hub:
 
     # -- blocking and waking ------------------------------------------------------------------
 
+    def wait(self, reason: str, on: Any = None, timeout: float | None = None) -> Any:
+        """Block the current greenlet until `wake(token, value)` (returns `value`), or until
+        `timeout` seconds pass (returns TIMED_OUT). `reason` (sleep, io-read, event, queue-get,
+        lock, join, ...) and `on`, the object waited on, are what observers show."""
+        if timeout is None:
+            return self._block(reason, on, False)
+        timer = self.call_later(timeout, self.resume, self.token(), TIMED_OUT)
+        try:
+            value = self._block(reason, on, False)
+        except BaseException:
+            self.cancel_timer(timer)
+            raise
+        if value is not TIMED_OUT:
+            self.cancel_timer(timer)  # also a stale timer would delay deadlock detection
+        return value
+
+    def wait_foreign(self, reason: str, on: Any = None, timeout: float | None = None) -> Any:
+        """wait() for a wake-up that another OS thread sends (tpool, a future): meanwhile a
+        blocked root is not deadlocked, whatever the hub itself sees."""
+        self.awaiting_threads += 1
+        try:
+            return self.wait(reason, on, timeout)
+        finally:
+            self.awaiting_threads -= 1
+
+    def yield_turn(self) -> None:
+        """sleep(0): let every other ready green thread run once, then carry on."""
+        self._block("sleep", None, True)
+
+    def wake(self, token: tuple, value: Any = None) -> None:
+        """Make the greenlet of `token` ready: it resumes with `value` at the hub's next turn,
+        unless the token went stale meanwhile. Never switches."""
+        self.ready.append((self.resume, token, value))
+        if self.observer is not None:
+            self._observe_wake(token)
+
+    def wake_threadsafe(self, token: tuple, value: Any = None) -> None:
+        """wake() from any OS thread (or a signal handler)."""
+        self._threadsafe.append((self.resume, token, value))
+        self._wake()
+
+    def _observe_wake(self, token: tuple) -> None:
+        g, gen = token
+        if g.gen == gen:
+            waker = getcurrent()
+            self.observer.scheduled(perf_counter_ns(), g.task or g,
+                                    getattr(waker, "task", None) or waker)
+
     def token(self) -> tuple:
         """The current greenlet's wake-up token, for `resume` once what it waits on happens."""
         g = getcurrent()
@@ -197,7 +259,7 @@ class Hub:
             _adopt(g)
             return (g, 0)
 
-    def block(self, reason: str, requeue: bool = False) -> Any:
+    def _block(self, reason: str, on: Any, requeue: bool) -> Any:
         """Switch out until woken through this greenlet's token; returns the wake value.
         With `requeue`, first put our own resume on the ready queue (a yield: sleep(0)).
 
@@ -209,13 +271,13 @@ class Hub:
         except AttributeError:  # the hub's own greenlet, or one that is not ours
             task = _adopt(g).task
         if task is None:
-            return self._block_outside_task(g, reason, requeue)
+            return self._block_outside_task(g, reason, on, requeue)
         if requeue:
             self.ready.append((self.resume, (g, g.gen), None))
-        g.reason = reason
+        g.reason, g.on = reason, on
         task.switches += 1
         if self.watched:
-            self._watch_block(task, reason)
+            self._watch_block(task, reason, on, requeue)
         try:
             ready = self.ready
             if self._handoffs > 0 and ready:
@@ -226,21 +288,31 @@ class Hub:
                     target, gen = token
                     if target.gen == gen and not target.dead:
                         target.gen = gen + 1
-                        if self.instruments:
-                            self.emit("woken", target.task or target, None)
                         return target.switch(value)
             return self.greenlet.switch()
         finally:
-            g.reason = None
+            g.reason = g.on = None
             if self.watched:
-                task.resumed_at = perf_counter()
+                self._watch_resume(task)
 
-    def _watch_block(self, task: Any, reason: str) -> None:
-        """Bookkeeping for observers only: run time, and the blocked event."""
-        if self.accounting:
-            task.run_time += perf_counter() - task.resumed_at
-        if self.instruments:
-            self.emit("blocked", task, reason)
+    def _watch_block(self, who: Any, reason: str, on: Any, requeue: bool) -> None:
+        """Bookkeeping for observers only: run time, and the end of a run slice."""
+        now = perf_counter_ns()
+        if self._accounting and who.__class__ is not greenlet:
+            who.run_time += (now - who.resumed_at) * 1e-9
+        observer = self.observer
+        if observer is not None:
+            observer.blocked(now, who, reason, on)
+            if requeue:
+                observer.scheduled(now, who, who)
+
+    def _watch_resume(self, who: Any) -> None:
+        """Bookkeeping for observers only: a run slice starts."""
+        now = perf_counter_ns()
+        if who.__class__ is not greenlet:
+            who.resumed_at = now
+        if self.observer is not None:
+            self.observer.running(now, who)
 
     @property
     def accounting(self) -> bool:
@@ -251,11 +323,11 @@ class Hub:
     def accounting(self, on: bool) -> None:
         task = getattr(getcurrent(), "task", None)
         if task is not None:
-            task.resumed_at = perf_counter()
+            task.resumed_at = perf_counter_ns()
         self._accounting = on
-        self.watched = on or bool(self.instruments)
+        self.watched = on or self.observer is not None
 
-    def _block_outside_task(self, g: greenlet, reason: str, requeue: bool) -> Any:
+    def _block_outside_task(self, g: greenlet, reason: str, on: Any, requeue: bool) -> Any:
         """block() for the root (or a foreign greenlet): always through the hub's loop."""
         if g is self.greenlet:
             raise RuntimeError("a hub callback tried to block; spawn a green thread instead")
@@ -264,16 +336,18 @@ class Hub:
         if requeue:
             self.ready.append((self.resume, (g, g.gen), None))
         root = g is self.root
-        g.reason = reason
+        g.reason, g.on = reason, on
         self.root_blocked = root
-        if self.instruments:
-            self.emit("blocked", g, reason)
+        if self.observer is not None:
+            self._watch_block(g, reason, on, requeue)
         try:
             return self.greenlet.switch()
         finally:
-            g.reason = None
+            g.reason = g.on = None
             if root:
                 self.root_blocked = False
+            if self.observer is not None:
+                self._watch_resume(g)
 
     def _resume(self, token: tuple, value: Any = None) -> None:
         """Switch into the greenlet of `token` with `value`, unless the token went stale."""
@@ -281,8 +355,6 @@ class Hub:
         if g.gen != gen or g.dead:
             return
         g.gen = gen + 1
-        if self.instruments:
-            self.emit("woken", g.task or g, None)
         g.switch(value)
 
     def throw_into(self, g: greenlet, exc: BaseException) -> bool:
@@ -290,48 +362,40 @@ class Hub:
         if g.dead or g is getcurrent() or (g is self.root and not self.root_blocked):
             return False
         g.gen += 1
-        if self.instruments:
-            self.emit("woken", g.task or g, None)
         g.throw(exc)
         return True
 
     # -- file descriptors ---------------------------------------------------------------------
 
-    def wait_read(self, fd: int, timeout: float | None = None) -> None:
+    def wait_read(self, fd: int, timeout: float | None = None, on: Any = None) -> None:
         """Block the current green thread until `fd` is readable; TimeoutError after `timeout`."""
-        self.wait_fd(fd, READ, timeout)
+        self.wait_fd(fd, READ, timeout, on=on)
 
-    def wait_write(self, fd: int, timeout: float | None = None) -> None:
+    def wait_write(self, fd: int, timeout: float | None = None, on: Any = None) -> None:
         """Block the current green thread until `fd` is writable; TimeoutError after `timeout`."""
-        self.wait_fd(fd, WRITE, timeout)
+        self.wait_fd(fd, WRITE, timeout, on=on)
 
     def wait_fd(self, fd: int, event: int, timeout: float | None = None,
-                keep: bool = False) -> None:
-        """Wait for one event on `fd`. With `keep`, the fd stays registered after the wait
-        (saving two epoll_ctl calls a wait) until `forget_fd`; only owners that call it on close
-        may keep."""
+                keep: bool = False, on: Any = None) -> None:
+        """Wait for one event on `fd` (`on`: the socket or file it belongs to, for observers).
+        With `keep`, the fd stays registered after the wait (saving two epoll_ctl calls a wait)
+        until `forget_fd`; only owners that call it on close may keep."""
         watch = self._watches.get(fd)
         if watch is None:
             watch = self._watches[fd] = _Watch()
         slot = "reader" if event == READ else "writer"
         if getattr(watch, slot) is not None:
             raise RuntimeError(f"fd {fd} already has a green thread waiting to {slot[:-2]}")
-        token = self.token()
-        setattr(watch, slot, token)
+        setattr(watch, slot, self.token())
         self._watch_mask(fd, watch, watch.mask | event)
-        timer = None
-        if timeout is not None:
-            timer = self.call_later(timeout, self._resume, token, _TIMED_OUT)
-        woken = None
         try:
-            woken = self.block("io")
+            woken = self.wait("io-read" if event == READ else "io-write",
+                              fd if on is None else on, timeout)
         finally:
             setattr(watch, slot, None)
             if not keep:
                 self._drop_interest(fd, watch, event)
-            if timer is not None and woken is not _TIMED_OUT:
-                self.cancel_timer(timer)  # also when killed: a stale timer would delay deadlocks
-        if woken is _TIMED_OUT:
+        if woken is TIMED_OUT:
             raise TimeoutError("timed out")
 
     def forget_fd(self, fd: int) -> None:
@@ -416,40 +480,67 @@ class Hub:
             self._idle.append(me)
             task = self.greenlet.switch()
 
-    def new_task_id(self) -> int:
-        self.thread_count += 1
-        return self.thread_count
+    def register(self, task: Any) -> int:
+        """Give a new green thread its id and enter it in the live registry."""
+        self.thread_count = tid = self.thread_count + 1
+        self.threads[tid] = ref(task)
+        return tid
+
+    def live_threads(self) -> list:
+        """Every green thread not finished yet, oldest first."""
+        live = []
+        for tid, weak in list(self.threads.items()):
+            gt = weak()
+            if gt is None:  # dropped without ever running: nothing will unregister it
+                del self.threads[tid]
+            elif not gt.dead:
+                live.append(gt)
+        return live
 
     # -- instruments --------------------------------------------------------------------------
 
     def add_instrument(self, instrument: Instrument) -> None:
         """Start delivering scheduler events to `instrument` (see instruments.Instrument)."""
+        tracing = self._tracing()
         self.instruments.append(instrument)
-        self.watched = True
-        if wants_switches(instrument):
-            settrace(self._trace_switch)
+        self._rewire(tracing)
 
     def remove_instrument(self, instrument: Instrument) -> None:
         """Stop delivering events to `instrument`."""
+        tracing = self._tracing()
         self.instruments.remove(instrument)
-        self.watched = self._accounting or bool(self.instruments)
-        if not any(wants_switches(i) for i in self.instruments):
-            settrace(None)
+        self._rewire(tracing)
 
-    def emit(self, event: str, who: Any, detail: Any) -> None:
-        """Deliver one event to every instrument; a failing instrument is removed, not fatal."""
-        for instrument in list(self.instruments):
-            try:
-                getattr(instrument, event)(who, detail)
-            except Exception:
-                self.remove_instrument(instrument)
-                traceback.print_exc()
+    def _tracing(self) -> bool:
+        return any(wants_switches(i) for i in self.instruments)
+
+    def _rewire(self, was_tracing: bool) -> None:
+        """Point `observer` at the instruments (a lone direct one is called as it is, the rest
+        through a Fanout that drops a failing one), and hook greenlet's switch trace only while
+        one of them wants switches, putting back the trace function that was there before."""
+        instruments = self.instruments
+        if not instruments:
+            self.observer = None
+        elif len(instruments) == 1 and instruments[0].direct:
+            self.observer = instruments[0]
+        else:
+            self.observer = Fanout(list(instruments), self.remove_instrument)
+        self.watched = self._accounting or self.observer is not None
+        tracing = self._tracing()
+        if tracing and not was_tracing:
+            self._outer_trace = settrace(self._trace_switch)
+        elif was_tracing and not tracing:
+            settrace(self._outer_trace)
+            self._outer_trace = None
 
     def _trace_switch(self, event: str, args: tuple) -> None:
-        if event in ("switch", "throw"):
+        outer = self._outer_trace
+        if outer is not None:
+            outer(event, args)
+        if event in ("switch", "throw") and self.observer is not None:
             origin, target = args
-            self.emit("switched", getattr(origin, "task", None) or origin,
-                      getattr(target, "task", None) or target)
+            self.observer.switched(perf_counter_ns(), getattr(origin, "task", None) or origin,
+                                   getattr(target, "task", None) or target)
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -460,6 +551,7 @@ class Hub:
         driver = getcurrent()
         if driver is self.greenlet or getattr(driver, "task", None) is not None:
             raise RuntimeError("tick() drives the hub from outside; a green thread cannot call it")
+        started = perf_counter_ns() if self.observer is not None else 0
         self._tick_driver, self._tick_budget = driver, budget
         passes = self._passes
         self._pass_cut, self._handoffs = True, 0  # end a self-driven pass the root left mid-way
@@ -467,6 +559,8 @@ class Hub:
         if self._passes == passes:  # that finished an old pass: now run a bounded one of our own
             self._tick_driver = driver
             self.greenlet.switch()
+        if self.observer is not None and started:
+            self.observer.tick(started, perf_counter_ns())
         return self.next_deadline()
 
     def fileno(self) -> int:
@@ -559,10 +653,13 @@ class Hub:
     def _poll(self, timeout: float | None) -> None:
         if timeout is None:
             timeout = -1
+        started = perf_counter_ns() if self.observer is not None else 0
         try:
             events = self._poller.poll(timeout)
         except InterruptedError:
             return
+        if self.observer is not None and started:
+            self.observer.polled(started, perf_counter_ns(), timeout, len(events))
         wake_r = self._wake_r
         for fd, mask in events:
             if fd == wake_r:
@@ -576,10 +673,13 @@ class Hub:
         except (BlockingIOError, OSError):
             pass
         self._wake_pending = False  # after the read: a wake-up written before it is not lost
-        queue, ready = self._threadsafe, self.ready
+        queue, ready, resume = self._threadsafe, self.ready, self.resume
         while queue:
-            fn, args = queue.popleft()
-            ready.append((_call, fn, args))
+            fn, a, b = queue.popleft()
+            if fn is resume:
+                self.wake(a, b)
+            else:
+                ready.append((fn, a, b))
 
     def _escalate(self, exc: BaseException) -> None:
         """An exception escaped the loop: hand it to whoever drives the hub, never lose it."""
@@ -629,6 +729,7 @@ def _wake_pipe() -> tuple[int, int]:
 
 _process_hub: Hub | None = None
 _lock = threading.Lock()
+_MAIN_THREAD_IDENT = threading.main_thread().ident
 
 
 def get_hub() -> Hub:
@@ -653,6 +754,20 @@ def _wrong_thread_message(hub: Hub) -> str:
     return (f"notebook_coop's hub runs on thread id {hub.thread_id}; this green call came from "
             f"thread {threading.current_thread().name!r}. Other threads reach it with "
             "get_hub().call_threadsafe(fn, *args), or push blocking work through tpool.")
+
+
+def green_hub() -> Hub | None:
+    """The hub if the caller may block cooperatively (on the hub's thread, and not the hub's
+    own greenlet), else None: then green stand-ins fall back to the plain blocking call, so
+    other OS threads never notice a patch. Creates the hub on the main thread if none exists."""
+    hub = _process_hub
+    if hub is None:
+        if get_ident() != _MAIN_THREAD_IDENT:
+            return None
+        hub = get_hub()
+    elif hub.thread_id != get_ident():
+        return None
+    return None if getcurrent() is hub.greenlet else hub
 
 
 def peek_hub() -> Hub | None:

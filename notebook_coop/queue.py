@@ -17,8 +17,8 @@ from collections import deque
 from queue import Empty, Full
 from typing import Any
 
-from .hub import get_hub
-from .sync import _TIMED_OUT, Event, _wait_token
+from .hub import TIMED_OUT, get_hub
+from .sync import Event
 
 __all__ = ["Empty", "Full", "LifoQueue", "LightQueue", "PriorityQueue", "Queue"]
 
@@ -90,7 +90,7 @@ class LightQueue:
         entry = [hub.token(), item, False]
         self._putters.append(entry)
         try:
-            _wait_token(hub, timeout, "queue")
+            hub.wait("queue-put", self, timeout)
         finally:
             if not entry[2] and entry in self._putters:
                 self._putters.remove(entry)
@@ -103,16 +103,14 @@ class LightQueue:
     def _item_added(self) -> None:
         """An item went in: wake the longest-waiting getter, if any."""
         if self._getters:
-            hub = get_hub()
-            hub.ready.append((hub.resume, self._getters.popleft(), None))
+            get_hub().wake(self._getters.popleft())
 
     def _admit_putter(self) -> None:
         """Move the longest-waiting putter's item into the queue and wake it."""
         entry = self._putters.popleft()
         entry[2] = True
         self._put(entry[1])
-        hub = get_hub()
-        hub.ready.append((hub.resume, entry[0], None))
+        get_hub().wake(entry[0])
         self._item_added()
 
     # -- get -----------------------------------------------------------------------------------
@@ -131,7 +129,7 @@ class LightQueue:
                 continue
             if not block or timed_out:
                 raise Empty
-            timed_out = self._wait_as_getter(timeout) is _TIMED_OUT
+            timed_out = self._wait_as_getter(timeout) is TIMED_OUT
 
     def get_nowait(self) -> Any:
         return self.get(False)
@@ -141,7 +139,7 @@ class LightQueue:
         token = hub.token()
         self._getters.append(token)
         try:
-            return _wait_token(hub, timeout, "queue")
+            return hub.wait("queue-get", self, timeout)
         except BaseException:
             if token not in self._getters and self.queue:
                 self._item_added()  # we were woken for an item we will not take: pass it on

@@ -20,22 +20,6 @@ from .hub import get_hub
 __all__ = ["BoundedSemaphore", "CappedSemaphore", "Event", "Lock", "Semaphore"]
 
 _NOT_SENT = object()
-_TIMED_OUT = object()
-
-
-def _wait_token(hub: Any, timeout: float | None, reason: str) -> Any:
-    """Block on the current token with an optional timeout: the wake value, or _TIMED_OUT."""
-    if timeout is None:
-        return hub.block(reason)
-    timer = hub.call_later(timeout, hub.resume, hub.token(), _TIMED_OUT)
-    try:
-        value = hub.block(reason)
-    except BaseException:
-        hub.cancel_timer(timer)
-        raise
-    if value is not _TIMED_OUT:
-        hub.cancel_timer(timer)
-    return value
 
 
 class Event:
@@ -71,7 +55,7 @@ class Event:
             token = hub.token()
             self._waiters.append(token)
             try:
-                _wait_token(hub, timeout, "event")
+                hub.wait("event", self, timeout)
             finally:
                 if token in self._waiters:
                     self._waiters.remove(token)
@@ -90,7 +74,7 @@ class Event:
         if waiters:
             hub = get_hub()
             for token in waiters:
-                hub.ready.append((hub.resume, token, None))
+                hub.wake(token)
 
     def send_exception(self, *args: Any) -> None:
         """Like send(), but waiters raise this exception (class, instance or exc_info)."""
@@ -146,7 +130,7 @@ class Semaphore:
         entry = [hub.token(), False]
         self._waiters.append(entry)
         try:
-            _wait_token(hub, timeout, "lock")
+            hub.wait("lock", self, timeout)
         except BaseException:
             self._abandon(entry)
             raise
@@ -173,8 +157,7 @@ class Semaphore:
         if self._waiters and self.counter == 0:
             entry = self._waiters.popleft()
             entry[1] = True
-            hub = get_hub()
-            hub.ready.append((hub.resume, entry[0], None))
+            get_hub().wake(entry[0])
         else:
             self.counter += 1
         return True

@@ -17,10 +17,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
-from .green import green_hub
 from .greenthread import require_callable
+from .hub import TIMED_OUT, green_hub
 from .patcher import original
-from .sync import _TIMED_OUT, _wait_token
 
 __all__ = ["Proxy", "execute", "killall", "set_num_threads", "wait_future"]
 
@@ -75,7 +74,7 @@ def _worker(exit_lock: Any) -> None:
                 outcome = (True, fn(*args, **kwargs))
             except BaseException as exc:
                 outcome = (False, exc)
-            hub.call_threadsafe(hub.resume, token, outcome)
+            hub.wake_threadsafe(token, outcome)
             del outcome, fn, args, kwargs
     finally:
         _workers.remove(exit_lock)
@@ -102,14 +101,12 @@ def execute(fn: Callable, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     global _pending
     _pending += 1
-    hub.awaiting_threads += 1
     try:
         _grow()
         _jobs.put((hub, hub.token(), fn, args, kwargs))
-        ok, value = hub.block("tpool")
+        ok, value = hub.wait_foreign("tpool", fn)
     finally:
         _pending -= 1
-        hub.awaiting_threads -= 1
     if ok:
         return value
     try:
@@ -142,13 +139,9 @@ def wait_future(future: Future, timeout: float | None = None) -> Any:
         return future.result(timeout)
     if not future.done():
         token = hub.token()
-        future.add_done_callback(lambda _: hub.call_threadsafe(hub.resume, token, None))
-        hub.awaiting_threads += 1
-        try:
-            if _wait_token(hub, timeout, "future") is _TIMED_OUT:
-                raise TimeoutError(f"future not done after {timeout} s")
-        finally:
-            hub.awaiting_threads -= 1
+        future.add_done_callback(lambda _: hub.wake_threadsafe(token))
+        if hub.wait_foreign("future", future, timeout) is TIMED_OUT:
+            raise TimeoutError(f"future not done after {timeout} s")
     return future.result()
 
 

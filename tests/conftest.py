@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from notebook_coop.greenthread import GreenThread, kill, sleep
+from notebook_coop.greenthread import kill, sleep
 from notebook_coop.hub import get_hub
 
 
@@ -16,7 +16,7 @@ def clean_hub():
     hub = get_hub()
     yield hub
     sleep(0)
-    alive = [o for o in gc.get_objects() if isinstance(o, GreenThread) and not o.dead]
+    alive = hub.live_threads()
     leftovers = {
         "live green threads": f"{len(alive)}: {alive[:3]}" if alive else 0,
         "pending timers or ready callbacks": hub.next_deadline() is not None,

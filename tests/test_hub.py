@@ -45,7 +45,7 @@ def test_wait_read_wakes_when_another_green_thread_writes(hub, pipe):
 
     gt = spawn(reader)
     sleep(0)
-    assert gt.state == "blocked(io)"
+    assert gt.state == "blocked(io-read)"
     spawn(os.write, w, b"ping")
     assert gt.wait() == b"ping"
 
@@ -89,10 +89,10 @@ def test_a_timeout_frees_the_fd_for_the_next_wait(hub, pipe):
 
 def test_call_threadsafe_from_an_os_thread_wakes_the_blocked_root(hub):
     token = hub.token()
-    thread = when_root_blocks(hub, lambda: hub.call_threadsafe(hub.resume, token, "from a thread"))
+    thread = when_root_blocks(hub, lambda: hub.wake_threadsafe(token, "from a thread"))
     started = monotonic()
     with Timeout(10):
-        assert hub.block("event") == "from a thread"
+        assert hub.wait("event") == "from a thread"
     assert monotonic() - started < 5
     thread.join()
 
@@ -101,7 +101,7 @@ def test_green_calls_from_another_os_thread_raise_wrong_thread_error(hub):
     errors = []
 
     def intruder():
-        for call in (lambda: spawn(int), lambda: sleep(0), lambda: hub.block("event")):
+        for call in (lambda: spawn(int), lambda: sleep(0), lambda: hub.wait("event")):
             try:
                 call()
             except WrongThreadError as exc:
@@ -126,8 +126,8 @@ def test_a_thread_sleeping_forever_leaves_the_hub_working(hub):
     forever = spawn(sleep, float("inf"))
     sleep(0)
     token = hub.token()
-    thread = when_root_blocks(hub, lambda: hub.call_threadsafe(hub.resume, token, "woken"))
-    assert hub.block("event") == "woken"
+    thread = when_root_blocks(hub, lambda: hub.wake_threadsafe(token, "woken"))
+    assert hub.wait("event") == "woken"
     thread.join()
     forever.kill()
 
@@ -138,32 +138,28 @@ def test_a_thread_sleeping_forever_leaves_the_hub_working(hub):
 @pytest.mark.timeout(10)
 def test_a_root_waiting_on_what_nothing_can_satisfy_gets_a_deadlock_error(hub):
     with pytest.raises(DeadlockError, match=r"the root waits \(event\) on something nothing can"):
-        hub.block("event")
+        hub.wait("event")
 
 
 @pytest.mark.timeout(10)
 def test_a_root_joining_a_thread_that_waits_forever_gets_a_deadlock_error(hub):
-    stuck = spawn(hub.block, "event")
+    stuck = spawn(hub.wait, "event")
     with pytest.raises(DeadlockError, match=r"\(join\)"):
         stuck.wait()
     stuck.kill()
 
 
 @pytest.mark.timeout(10)
-def test_no_deadlock_is_reported_while_a_thread_is_awaited(hub):
+def test_no_deadlock_is_reported_while_another_os_thread_is_awaited(hub):
     token = hub.token()
-
-    def answer():
-        hub.awaiting_threads -= 1
-        hub.resume(token, "answered")
 
     def os_thread():
         time.sleep(0.05)  # give a wrong deadlock report time to happen
-        hub.call_threadsafe(answer)
+        hub.wake_threadsafe(token, "answered")
 
-    hub.awaiting_threads += 1
     thread = when_root_blocks(hub, os_thread)
-    assert hub.block("event") == "answered"
+    assert hub.wait_foreign("event") == "answered"
+    assert hub.awaiting_threads == 0
     thread.join()
 
 
@@ -245,7 +241,7 @@ def test_a_failing_hub_callback_is_reported_and_the_hub_keeps_working(hub, capsy
     assert spawn(int, "3").wait() == 3
 
 
-@pytest.mark.parametrize("block", [lambda hub: hub.block("event"), lambda hub: sleep(1)],
+@pytest.mark.parametrize("block", [lambda hub: hub.wait("event"), lambda hub: sleep(1)],
                          ids=["block", "sleep"])
 def test_blocking_in_a_hub_callback_is_a_runtime_error(hub, capsys, block):
     hub.call_soon(block, hub)

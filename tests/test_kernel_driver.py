@@ -61,7 +61,7 @@ def test_kernel_answers_while_1000_green_threads_loop(k):
     started = time.monotonic()
     assert k.evaluate("1+1") == "2"
     assert time.monotonic() - started < 2.0
-    k.run("from notebook_coop.jupyter.driver import kill_all\nkill_all(spinners, 1.0)")
+    k.run("from notebook_coop.greenthread import kill_all\nkill_all(spinners, 1.0)")
     assert k.evaluate("sum(not gt.dead for gt in spinners)") == "0"
 
 

@@ -83,8 +83,8 @@ def test_rerunning_a_cell_replaces_the_green_threads_it_started(k):
 
 def test_spawning_an_existing_name_replaces_it(k):
     k.run("%greenspawn --name keeper sleep(30)")
-    k.run("from notebook_coop.jupyter.driver import live_green_threads\n"
-          "old = [gt for gt in live_green_threads() if gt.name == 'keeper']")
+    k.run("from notebook_coop.greenthread import live_threads\n"
+          "old = [gt for gt in live_threads() if gt.name == 'keeper']")
     k.run("%greenspawn --name keeper sleep(30)")
     assert k.evaluate("old[0].dead") == "True"
     k.run("%greenkill keeper")

@@ -8,7 +8,7 @@ Convention every module in this package follows (patcher.py relies on it):
 - It defines `patched_attributes() -> dict[str, object]`: the attributes of the real module X
   that `monkey_patch` replaces (name -> green object). Patching sets exactly these on X and
   saves the originals; unpatching puts the saved objects back. Nothing else is touched.
-- Every green callable is thread-aware: `green_hub()` returns None when the caller cannot wait
+- Every green callable is thread-aware: `hub.green_hub()` returns None when the caller cannot wait
   cooperatively (an OS thread other than the hub's, or the hub's own greenlet), and then the
   original stdlib behaviour runs, so the kernel's own threads never notice a patch.
 
@@ -24,25 +24,7 @@ import threading as _threading
 from types import FunctionType, ModuleType
 from typing import Any
 
-from greenlet import getcurrent
-
-from .. import hub as _hubmod
-
 _real_get_ident = _threading.get_ident
-_MAIN_THREAD_IDENT = _threading.main_thread().ident
-
-
-def green_hub() -> Any:
-    """The hub if the caller may block cooperatively (the hub's thread, not the hub greenlet
-    itself), else None. Creates the hub on the main thread when none exists yet."""
-    hub = _hubmod._process_hub
-    if hub is None:
-        if _real_get_ident() != _MAIN_THREAD_IDENT:
-            return None
-        hub = _hubmod.get_hub()
-    elif hub.thread_id != _real_get_ident():
-        return None
-    return None if getcurrent() is hub.greenlet else hub
 
 
 def reexport(real: ModuleType, namespace: dict[str, Any]) -> None:

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..greenthread import sleep as _green_sleep
-from ..hub import READ, WRITE
-from . import green_hub, reexport
+from ..hub import READ, WRITE, green_hub
+from . import reexport
 
 reexport(_os, globals())
 

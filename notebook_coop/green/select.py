@@ -11,8 +11,8 @@ import select as _select
 from collections.abc import Iterable
 from typing import Any
 
-from ..hub import READ
-from . import green_hub, reexport
+from ..hub import READ, green_hub
+from . import reexport
 
 reexport(_select, globals())
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import selectors as _selectors
 from typing import Any
 
-from ..hub import READ
-from . import green_hub, reexport
+from ..hub import READ, green_hub
+from . import reexport
 from .select import select as _green_select
 from .socket import forget_fd
 

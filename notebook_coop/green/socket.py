@@ -22,9 +22,9 @@ from collections.abc import Callable
 from time import monotonic
 from typing import Any
 
-from ..hub import READ, WRITE, peek_hub
+from ..hub import READ, WRITE, green_hub, peek_hub
 from ..tpool import execute as _execute
-from . import _real_get_ident, green_hub, rebind, reexport
+from . import _real_get_ident, rebind, reexport
 
 reexport(_stdsocket, globals())
 

@@ -18,8 +18,8 @@ from greenlet import getcurrent
 
 from .. import hub as _hubmod
 from ..greenthread import spawn_n
-from ..sync import _TIMED_OUT, _wait_token
-from . import _real_get_ident, green_hub, reexport
+from ..hub import green_hub
+from . import _real_get_ident, reexport
 
 reexport(_thread, globals())
 
@@ -63,27 +63,23 @@ class Lock:
 
     def _wait(self, hub: Any, deadline: float | None) -> bool:
         """Queue up, retry, sleep until a release (from any thread) or the deadline."""
-        hub.awaiting_threads += 1  # the holder may be another OS thread
-        try:
-            while True:
-                entry = [hub.token()]
-                self._waiters.append(entry)
-                acquired = False
-                try:
-                    acquired = self._lock.acquire(False)
-                    if acquired:
-                        return True
-                    left = None if deadline is None else deadline - monotonic()
-                    if left is not None and left <= 0:
-                        return False
-                    woke = _wait_token(hub, left, "lock")
-                    acquired = self._lock.acquire(False)
-                    if acquired or woke is _TIMED_OUT:
-                        return acquired
-                finally:
-                    self._leave(entry, acquired)
-        finally:
-            hub.awaiting_threads -= 1
+        while True:
+            entry = [hub.token()]
+            self._waiters.append(entry)
+            acquired = False
+            try:
+                acquired = self._lock.acquire(False)
+                if acquired:
+                    return True
+                left = None if deadline is None else deadline - monotonic()
+                if left is not None and left <= 0:
+                    return False
+                woke = hub.wait_foreign("lock", self, left)  # the holder may be an OS thread
+                acquired = self._lock.acquire(False)
+                if acquired or woke is _hubmod.TIMED_OUT:
+                    return acquired
+            finally:
+                self._leave(entry, acquired)
 
     def _leave(self, entry: list, acquired: bool) -> None:
         """Drop our place in line; a wake-up we were handed but did not use goes to the next."""
@@ -100,8 +96,7 @@ class Lock:
             token = entry[0]
             if token is not None:
                 entry[0] = _WOKEN
-                hub = _hubmod._process_hub
-                hub.ready.append((hub.resume, token, None))
+                _hubmod._process_hub.wake(token)
                 return
 
     def release(self) -> None:

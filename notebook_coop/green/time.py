@@ -5,7 +5,8 @@ from __future__ import annotations
 import time as _time
 
 from ..greenthread import sleep as _green_sleep
-from . import green_hub, reexport
+from ..hub import green_hub
+from . import reexport
 
 reexport(_time, globals())
 

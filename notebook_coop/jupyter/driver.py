@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import gc
 import signal
 import threading
 import traceback
@@ -57,12 +56,10 @@ from typing import Any
 from greenlet import getcurrent
 
 from .. import tpool
-from ..greenthread import GreenThread
+from ..greenthread import GreenThread, kill_all, live_threads
 from ..hub import Hub, WrongThreadError, get_hub, peek_hub
-from ..timeout import Timeout
 
-__all__ = ["KernelDriver", "current_driver", "install", "live_green_threads", "uninstall",
-           "wait_awaitable"]
+__all__ = ["KernelDriver", "current_driver", "install", "uninstall", "wait_awaitable"]
 
 TICK_BUDGET = 0.005
 """Seconds of green work one kernel-driven tick may run before the kernel gets the loop back."""
@@ -258,7 +255,7 @@ class KernelDriver:
         self.unbind()
         if hub is None or hub.thread_id != threading.get_ident():
             return
-        kill_all(live_green_threads(), SHUTDOWN_GRACE)
+        kill_all(live_threads(), SHUTDOWN_GRACE)
         tpool.killall(timeout=TPOOL_GRACE)
 
 
@@ -286,37 +283,6 @@ def _request_header(shell: Any) -> dict:
     return (parent or {}).get("header", {})
 
 
-def live_green_threads() -> list[GreenThread]:
-    """Every green thread not finished yet, oldest first (a gc scan: for tools, not hot paths)."""
-    found = [obj for obj in gc.get_objects() if isinstance(obj, GreenThread) and not obj.dead]
-    return sorted(found, key=lambda gt: gt.id)
-
-
-def kill_all(threads: list[GreenThread], grace: float) -> list[GreenThread]:
-    """Kill `threads` from the root and give them `grace` seconds to unwind; returns stragglers."""
-    hub = get_hub()
-    for gt in threads:
-        if gt.greenlet is None:
-            gt.kill()  # never started: ends at once
-        else:
-            hub.call_soon(gt.kill)  # from the hub, kill throws without a round trip each
-    with Timeout(grace, False) as timer:
-        for gt in threads:
-            _join(gt, timer)
-    return [gt for gt in threads if not gt.dead]
-
-
-def _join(gt: GreenThread, timer: Timeout) -> None:
-    """Wait for `gt`, swallowing its own ending (GreenletExit, an error) but not `timer`."""
-    try:
-        gt.wait()
-    except Timeout as exc:
-        if exc is timer:
-            raise
-    except BaseException:
-        pass
-
-
 def wait_awaitable(aw: Awaitable) -> Any:
     """From a green thread: run a coroutine (or wait for an asyncio future) on the kernel's loop
     and return its result; only this green thread blocks. In a cell, use `await aw` instead."""
@@ -328,9 +294,9 @@ def wait_awaitable(aw: Awaitable) -> Any:
     hub = driver.hub
     future = asyncio.ensure_future(aw, loop=driver.loop)
     token = hub.token()
-    future.add_done_callback(lambda _: hub.call_threadsafe(hub.resume, token))
+    future.add_done_callback(lambda _: hub.wake_threadsafe(token))
     try:
-        hub.block("future")
+        hub.wait("future", future)
     finally:
         if not future.done():
             future.cancel()

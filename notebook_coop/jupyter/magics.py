@@ -34,11 +34,11 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from ..greenthread import GreenletExit, GreenThread, spawn_after
+from ..greenthread import GreenletExit, GreenThread, kill_all, live_threads, start_after
 from ..hub import get_hub
 from ..sync import Event, Semaphore
 from ..timeout import Timeout
-from .driver import current_driver, kill_all, live_green_threads
+from .driver import current_driver
 
 STATUS_REFRESH = 1.0
 """Seconds between refreshes of a running %%greenspawn's status line."""
@@ -112,7 +112,7 @@ class GreenMagics(Magics):
         """Print a table of the live green threads: id, name, state, what each waits on,
         run time, switches and the cell that spawned it."""
         parse_argstring(self.greenthreads, line)
-        threads = live_green_threads()
+        threads = live_threads()
         if not threads:
             print("no live green threads")
             return
@@ -132,7 +132,7 @@ class GreenMagics(Magics):
         args = parse_argstring(self.greenkill, line)
         if args.all == bool(args.targets):
             raise UsageError("give names or ids of green threads, or --all (not both)")
-        threads = live_green_threads() if args.all else _select(args.targets, live_green_threads())
+        threads = live_threads() if args.all else _select(args.targets, live_threads())
         stragglers = kill_all(threads, REPLACE_GRACE)
         print(f"killed {len(threads) - len(stragglers)} green thread(s)"
               + (f"; still unwinding: {_names(stragglers)}" if stragglers else ""))
@@ -147,7 +147,7 @@ class GreenMagics(Magics):
         args = parse_argstring(self.greenwait, line)
         if args.timeout is not None and args.timeout < 0:
             raise UsageError("--timeout must be at least 0")
-        live = live_green_threads()
+        live = live_threads()
         threads = _select(args.targets, _with_finished(live)) if args.targets else live
         running = wait_all(threads, args.timeout, handles_errors=False)
         print(_summary(threads, running))
@@ -225,9 +225,10 @@ def _spawn_copies(body: Callable, args: Any, origin: Origin) -> list[GreenThread
     copies = [()] if args.n is None else [(i,) for i in range(args.n)]
     threads = []
     for index_args in copies:
-        gt = spawn_after(args.after, _run_body, body, index_args, args.timeout, slots)
-        if args.name:
-            gt.name = args.name if args.n is None else f"{args.name}[{index_args[0]}]"
+        name = args.name and (args.name if args.n is None else f"{args.name}[{index_args[0]}]")
+        gt = GreenThread(get_hub(), _run_body, (body, index_args, args.timeout, slots), None,
+                         name=name or None)
+        start_after(gt, args.after)
         _origins[gt] = origin
         threads.append(gt)
     return threads
