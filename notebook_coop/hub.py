@@ -139,6 +139,9 @@ class Hub:
         self._accounting = False
         self.watched = False
         self.thread_count = 0
+        self.slices = 0
+        """Run slices ended so far (every switch out of a green thread or the root): while it
+        stands still and work is due, something holds the hub (see watch.monitor)."""
         self.threads: dict[int, ref] = {}
         """The live green threads' registry: id -> weak reference (see live_threads)."""
         self.resume = self._resume
@@ -276,6 +279,7 @@ class Hub:
             self.ready.append((self.resume, (g, g.gen), None))
         g.reason, g.on = reason, on
         task.switches += 1
+        self.slices += 1
         if self.watched:
             self._watch_block(task, reason, on, requeue)
         try:
@@ -337,6 +341,7 @@ class Hub:
             self.ready.append((self.resume, (g, g.gen), None))
         root = g is self.root
         g.reason, g.on = reason, on
+        self.slices += 1
         self.root_blocked = root
         if self.observer is not None:
             self._watch_block(g, reason, on, requeue)
@@ -474,6 +479,7 @@ class Hub:
             me.task = task
             task.run_on(me)
             me.task = None
+            self.slices += 1
             me.gen += 1
             if len(self._idle) >= MAX_IDLE_WORKERS:
                 return
@@ -562,6 +568,22 @@ class Hub:
         if self.observer is not None and started:
             self.observer.tick(started, perf_counter_ns())
         return self.next_deadline()
+
+    @property
+    def driven(self) -> bool:
+        """Whether a host loop's tick() is running a pass now (its loop waits for the pass)."""
+        return self._tick_driver is not None
+
+    def work_due(self) -> bool:
+        """Whether something waits for the hub: a ready callback or a live timer that is due.
+        Safe to ask from another OS thread (a watchdog): it only reads."""
+        if self.ready or self._threadsafe:
+            return True
+        try:
+            deadline, seq = self.timers[0][:2]
+        except IndexError:
+            return False
+        return deadline <= monotonic() and seq not in self._cancelled
 
     def fileno(self) -> int:
         """The selector's fd: readable whenever a watched fd or the wake-up pipe is."""

@@ -307,3 +307,31 @@ def test_compaction_keeps_the_live_timers(hub):
     with pytest.raises(Timeout) as info:
         sleep(10)
     assert info.value is live
+
+
+# -- what a watchdog reads -----------------------------------------------------------------------
+
+
+def test_every_switch_out_of_a_thread_ends_a_slice(hub):
+    before = hub.slices
+    spawn(sleep, 0).wait()  # the thread: yields, exits; the root: waits once for it
+    assert hub.slices - before == 3
+
+
+def test_work_is_due_once_a_timer_expires_or_a_thread_is_ready(hub):
+    assert not hub.work_due()
+    timer = hub.call_later(0, int)
+    assert hub.work_due()
+    hub.cancel_timer(timer)
+    assert not hub.work_due()
+    gt = spawn(int)
+    assert hub.work_due()
+    gt.wait()
+
+
+def test_the_hub_is_driven_only_during_a_tick(hub):
+    seen = []
+    spawn(lambda: seen.append(hub.driven))
+    assert not hub.driven
+    hub.tick()
+    assert seen == [True] and not hub.driven
