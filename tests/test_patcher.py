@@ -44,6 +44,16 @@ def test_unpatch_restores_the_exact_original_objects():
     assert verdict("unpatch_identity").startswith("restored")
 
 
+def test_oslo_synchronized_serialises_green_workers_under_monkey_patch():
+    assert verdict("oslo_synchronized", "locked") == "jobs=20 overlapping=0"
+
+
+def test_green_workers_without_synchronized_overlap():
+    jobs, overlapping = verdict("oslo_synchronized", "unlocked").split()
+    assert jobs == "jobs=20"
+    assert int(overlapping.removeprefix("overlapping=")) > 0
+
+
 def test_patched_context_manager_patches_only_inside_and_nests():
     assert verdict("patched_context") == "ok"
 
