@@ -46,7 +46,7 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
 
 
 def test_first_steps_shows_time_sleep_blocking_everyone(tmp_path):
-    text = text_of(execute(Path(__file__).parent.parent / "notebooks/01-first-steps.ipynb",
+    text = text_of(execute(Path(__file__).parent.parent / "notebooks/01-green-threads.ipynb",
                            tmp_path))
     green = float(re.search(r"green sleep: ([\d.]+) s", text).group(1))
     blocking = float(re.search(r"time.sleep: +([\d.]+) s", text).group(1))
