@@ -26,6 +26,9 @@ from .pool import GreenPile, GreenPool
 from .queue import Empty, Full, LifoQueue, LightQueue, PriorityQueue, Queue
 from .sync import BoundedSemaphore, CappedSemaphore, Event, Lock, Semaphore
 from .timeout import Timeout, is_timeout, with_timeout
+from .watch.plot import compare
+from .watch.recorder import Recorder, record
+from .watch.runinfo import format_run_info
 
 
 def load_ipython_extension(ip: Any) -> None:
@@ -45,9 +48,10 @@ def unload_ipython_extension(ip: Any) -> None:
 __all__ = [
     "BoundedSemaphore", "CappedSemaphore", "DeadlockError", "Empty", "Event", "Full",
     "GreenPile", "GreenPool", "GreenThread", "GreenletExit", "Instrument", "LifoQueue",
-    "LightQueue", "Lock", "PriorityQueue", "Queue", "Semaphore", "StopServe", "Timeout",
-    "WrongThreadError", "connect", "get_hub", "getcurrent", "import_patched", "is_monkey_patched",
-    "is_timeout", "kill", "listen", "load_ipython_extension", "monkey_patch", "original",
-    "patched", "pools", "serve", "sleep", "spawn", "spawn_after", "spawn_after_local", "spawn_n",
-    "tpool", "unload_ipython_extension", "unpatch", "with_timeout",
+    "LightQueue", "Lock", "PriorityQueue", "Queue", "Recorder", "Semaphore", "StopServe",
+    "Timeout", "WrongThreadError", "compare", "connect", "format_run_info", "get_hub", "getcurrent",
+    "import_patched", "is_monkey_patched", "is_timeout", "kill", "listen",
+    "load_ipython_extension", "monkey_patch", "original", "patched", "pools", "record", "serve",
+    "sleep", "spawn", "spawn_after", "spawn_after_local", "spawn_n", "tpool",
+    "unload_ipython_extension", "unpatch", "with_timeout",
 ]

@@ -21,7 +21,7 @@ from typing import Any
 from greenlet import GreenletExit, greenlet
 from greenlet import getcurrent as _current_greenlet
 
-from .hub import get_hub
+from .hub import get_hub, thread_of
 from .timeout import Timeout
 
 __all__ = ["GreenThread", "GreenletExit", "getcurrent", "kill", "kill_all", "live_threads",
@@ -33,28 +33,29 @@ _NEW, _STARTED, _DEAD = 0, 1, 2
 class GreenThread:
     """A handle on one green thread: its result, its links, and what visualisers show of it.
 
-    `run_time` (seconds on the CPU) is measured while `get_hub().accounting` is on, as it is
-    in the kernel; `switches` counts its waits always.
+    `run_time` (seconds on the CPU), `longest_slice` (seconds) and `yields` (sleep(0) calls)
+    are measured while `get_hub().accounting` is on, as it is in the kernel; `switches` counts
+    its waits always.
 
     True while pending or running, false once finished, as a greenlet is. `state` is one of
     "ready", "running", "blocked(<reason>)" and "dead"; `outcome` says how a dead one ended.
     """
 
     __slots__ = ("id", "name", "parent", "created", "switches", "run_time", "resumed_at",
-                 "context", "greenlet", "hub", "func", "_args", "_kwargs", "_status", "_value",
-                 "_exc", "_waiters", "_links", "_observed", "_timer", "_local_to", "__weakref__")
+                 "longest_slice", "yields", "context", "greenlet", "hub", "func", "_args",
+                 "_kwargs", "_status", "_value", "_exc", "_waiters", "_links", "_observed",
+                 "_timer", "_local_to", "__weakref__")
 
     def __init__(self, hub: Any, fn: Callable, args: tuple, kwargs: dict | None,
                  name: str | None = None) -> None:
         self.hub = hub
         self.id = hub.register(self)
         self.name = name
-        cur = _current_greenlet()
-        self.parent = getattr(cur, "task", None) or cur
+        self.parent = thread_of(_current_greenlet())
         self.created = monotonic()
         self.switches = 0
-        self.run_time = 0.0
-        self.resumed_at = 0.0
+        self.run_time = self.longest_slice = 0.0
+        self.resumed_at = self.yields = 0
         self.context = contextvars.copy_context()
         self.greenlet = None
         self.func, self._args, self._kwargs = fn, args, kwargs
@@ -130,7 +131,8 @@ class GreenThread:
         self._status = _STARTED
         self.greenlet = worker
         hub = self.hub
-        if hub.watched:
+        watched = hub.watched and worker.task is self  # not when run inline by a full pool
+        if watched:
             hub._watch_resume(self)
         fn, args, kwargs = self.func, self._args, self._kwargs
         self._args = self._kwargs = None
@@ -140,9 +142,18 @@ class GreenThread:
         except BaseException as exc:
             exc.__traceback__ = exc.__traceback__.tb_next or exc.__traceback__
             value, error = None, exc
-        if hub.accounting:
-            self.run_time += (perf_counter_ns() - self.resumed_at) * 1e-9
+        if watched and hub.accounting:
+            self.account_slice(perf_counter_ns(), False)
         self._finish(value, error)
+
+    def account_slice(self, now: int, yielded: bool) -> None:
+        """A run slice ended at `now` (perf_counter_ns): add it to run_time and longest_slice."""
+        ran = (now - self.resumed_at) * 1e-9
+        self.run_time += ran
+        if ran > self.longest_slice:
+            self.longest_slice = ran
+        if yielded:
+            self.yields += 1
 
     def _finish(self, value: Any, exc: BaseException | None) -> None:
         self._status = _DEAD
@@ -355,8 +366,7 @@ def _throw_if_alive(gt: GreenThread, exc: BaseException) -> None:
 
 def getcurrent() -> Any:
     """The running GreenThread, or the greenlet itself outside green threads (the root)."""
-    g = _current_greenlet()
-    return getattr(g, "task", None) or g
+    return thread_of(_current_greenlet())
 
 
 def live_threads() -> list[GreenThread]:

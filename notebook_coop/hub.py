@@ -249,9 +249,7 @@ class Hub:
     def _observe_wake(self, token: tuple) -> None:
         g, gen = token
         if g.gen == gen:
-            waker = getcurrent()
-            self.observer.scheduled(perf_counter_ns(), g.task or g,
-                                    getattr(waker, "task", None) or waker)
+            self.observer.scheduled(perf_counter_ns(), thread_of(g), thread_of(getcurrent()))
 
     def token(self) -> tuple:
         """The current greenlet's wake-up token, for `resume` once what it waits on happens."""
@@ -302,8 +300,8 @@ class Hub:
     def _watch_block(self, who: Any, reason: str, on: Any, requeue: bool) -> None:
         """Bookkeeping for observers only: run time, and the end of a run slice."""
         now = perf_counter_ns()
-        if self._accounting and who.__class__ is not greenlet:
-            who.run_time += (now - who.resumed_at) * 1e-9
+        if self._accounting and not isinstance(who, greenlet):
+            who.account_slice(now, requeue)
         observer = self.observer
         if observer is not None:
             observer.blocked(now, who, reason, on)
@@ -313,7 +311,7 @@ class Hub:
     def _watch_resume(self, who: Any) -> None:
         """Bookkeeping for observers only: a run slice starts."""
         now = perf_counter_ns()
-        if who.__class__ is not greenlet:
+        if not isinstance(who, greenlet):
             who.resumed_at = now
         if self.observer is not None:
             self.observer.running(now, who)
@@ -545,8 +543,7 @@ class Hub:
             outer(event, args)
         if event in ("switch", "throw") and self.observer is not None:
             origin, target = args
-            self.observer.switched(perf_counter_ns(), getattr(origin, "task", None) or origin,
-                                   getattr(target, "task", None) or target)
+            self.observer.switched(perf_counter_ns(), thread_of(origin), thread_of(target))
 
     # -- the loop -----------------------------------------------------------------------------
 
@@ -722,6 +719,13 @@ class Hub:
         for fd in {self._wake_r, self._wake_w}:
             os.close(fd)
         self._poller.close()
+
+
+def thread_of(g: greenlet) -> Any:
+    """The GreenThread that greenlet `g` runs, or `g` itself (the root, the hub, a foreign one).
+    (A finished GreenThread is false, so never `g.task or g`.)"""
+    task = getattr(g, "task", None)
+    return g if task is None else task
 
 
 def _adopt(g: greenlet) -> greenlet:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -23,7 +24,14 @@ from .hub import get_hub
 from .queue import LightQueue
 from .sync import Event, Semaphore
 
-__all__ = ["GreenMap", "GreenPile", "GreenPool"]
+__all__ = ["GreenMap", "GreenPile", "GreenPool", "live_pools"]
+
+_pools: weakref.WeakSet = weakref.WeakSet()
+
+
+def live_pools() -> list[GreenPool]:
+    """Every GreenPool still referenced somewhere, for dashboards and lints."""
+    return list(_pools)
 
 
 class GreenPool:
@@ -37,6 +45,7 @@ class GreenPool:
         self.sem = Semaphore(size)
         self.no_coros_running = Event()
         self.no_coros_running.send(None)
+        _pools.add(self)
 
     def __repr__(self) -> str:
         return f"<GreenPool size={self.size} running={self.running()} waiting={self.waiting()}>"

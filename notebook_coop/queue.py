@@ -13,6 +13,7 @@ the smallest item first, LifoQueue the newest.
 from __future__ import annotations
 
 import heapq
+import weakref
 from collections import deque
 from queue import Empty, Full
 from typing import Any
@@ -20,7 +21,14 @@ from typing import Any
 from .hub import TIMED_OUT, get_hub
 from .sync import Event
 
-__all__ = ["Empty", "Full", "LifoQueue", "LightQueue", "PriorityQueue", "Queue"]
+__all__ = ["Empty", "Full", "LifoQueue", "LightQueue", "PriorityQueue", "Queue", "live_queues"]
+
+_queues: weakref.WeakSet = weakref.WeakSet()
+
+
+def live_queues() -> list[LightQueue]:
+    """Every queue still referenced somewhere, for dashboards and lints."""
+    return list(_queues)
 
 
 class LightQueue:
@@ -34,6 +42,7 @@ class LightQueue:
         self._init(self.maxsize)
         self._getters: deque = deque()
         self._putters: deque = deque()
+        _queues.add(self)
 
     # storage: overridden by PriorityQueue and LifoQueue
     def _init(self, maxsize: int | None) -> None:

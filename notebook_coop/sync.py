@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from .greenthread import as_exception
+from .greenthread import as_exception, getcurrent
 from .hub import get_hub
 
 __all__ = ["BoundedSemaphore", "CappedSemaphore", "Event", "Lock", "Semaphore"]
@@ -180,18 +180,30 @@ class BoundedSemaphore(Semaphore):
 
 
 class Lock(Semaphore):
-    """A Semaphore(1) that refuses to be released while unlocked."""
+    """A Semaphore(1) that refuses to be released while unlocked. `owner` is the green thread
+    (or the root greenlet) holding it, for run info and deadlock lints."""
 
     def __init__(self) -> None:
         super().__init__(1)
+        self.owner: Any = None
+
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        if not super().acquire(blocking, timeout):
+            return False
+        self.owner = getcurrent()
+        return True
+
+    __enter__ = acquire
 
     def release(self, blocking: bool = True) -> bool:
         if self.counter > 0:
             raise RuntimeError("cannot release un-acquired lock")
+        self.owner = None
         return super().release(blocking)
 
     def _at_fork_reinit(self) -> None:
         self.counter = 1
+        self.owner = None
         self._waiters.clear()
 
 

@@ -34,9 +34,25 @@ _real_local = _real_thread._local
 _jobs: SimpleQueue = SimpleQueue()
 _workers: list = []
 """One exit lock per running worker thread: held while it lives."""
+_started = 0
+"""Worker threads started so far: each one's number, `worker[n]`, for what observers show."""
 _size: int | None = None
 _pending = 0
 _in_worker = _real_local()
+
+
+class Job:
+    """One execute() call on its way through the pool: what its green thread waits on."""
+
+    __slots__ = ("hub", "token", "fn", "args", "kwargs", "worker")
+
+    def __init__(self, hub: Any, token: tuple, fn: Callable, args: tuple, kwargs: dict) -> None:
+        self.hub, self.token, self.fn, self.args, self.kwargs = hub, token, fn, args, kwargs
+        self.worker: int | None = None
+
+    def __repr__(self) -> str:
+        where = "queued" if self.worker is None else f"worker[{self.worker}]"
+        return f"{where} {getattr(self.fn, '__qualname__', self.fn)!r}"
 
 
 def _configured_size() -> int:
@@ -60,7 +76,7 @@ def set_num_threads(n: int) -> None:
         _jobs.put(None)
 
 
-def _worker(exit_lock: Any) -> None:
+def _worker(exit_lock: Any, number: int) -> None:
     """A worker's life: run jobs and post each outcome back to the hub, until told to stop."""
     _in_worker.active = True
     try:
@@ -68,7 +84,9 @@ def _worker(exit_lock: Any) -> None:
             job = _jobs.get()
             if job is None:
                 return
-            hub, token, fn, args, kwargs = job
+            job.worker = number
+            hub, token, fn, args, kwargs = job.hub, job.token, job.fn, job.args, job.kwargs
+            job.args = job.kwargs = None
             del job
             try:
                 outcome = (True, fn(*args, **kwargs))
@@ -82,14 +100,15 @@ def _worker(exit_lock: Any) -> None:
 
 
 def _grow() -> None:
-    global _size
+    global _size, _started
     if _size is None:
         _size = _configured_size()
     if _pending > len(_workers) and len(_workers) < _size:
         exit_lock = _real_allocate_lock()
         exit_lock.acquire()
         _workers.append(exit_lock)
-        _real_start_new_thread(_worker, (exit_lock,))
+        _started += 1
+        _real_start_new_thread(_worker, (exit_lock, _started))
 
 
 def execute(fn: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -103,8 +122,9 @@ def execute(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     _pending += 1
     try:
         _grow()
-        _jobs.put((hub, hub.token(), fn, args, kwargs))
-        ok, value = hub.wait_foreign("tpool", fn)
+        job = Job(hub, hub.token(), fn, args, kwargs)
+        _jobs.put(job)
+        ok, value = hub.wait_foreign("tpool", job)
     finally:
         _pending -= 1
     if ok:

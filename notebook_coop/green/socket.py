@@ -41,15 +41,17 @@ def _timed_out() -> TimeoutError:
     return TimeoutError("timed out")
 
 
-def wait_for(fd: int, event: int, deadline: float | None, keep: bool = False) -> None:
+def wait_for(fd: int, event: int, deadline: float | None, keep: bool = False,
+             on: Any = None) -> None:
     """Wait until `fd` is ready for `event` (READ or WRITE) or `deadline` (time.monotonic)
-    passes (socket.timeout). Cooperative on the hub's thread, a plain poll elsewhere."""
+    passes (socket.timeout). Cooperative on the hub's thread, a plain poll elsewhere. `on` is
+    the socket the fd belongs to, for observers."""
     timeout = None if deadline is None else deadline - monotonic()
     if timeout is not None and timeout <= 0:
         raise _timed_out()
     hub = green_hub()
     if hub is not None:
-        hub.wait_fd(fd, event, timeout, keep)
+        hub.wait_fd(fd, event, timeout, keep, on)
         return
     poller = _real_poll()
     poller.register(fd, _POLL_EVENTS[event])
@@ -141,7 +143,7 @@ class socket(_stdsocket.socket):
         if fd < 0:
             raise OSError(_errno.EBADF, "Bad file descriptor")
         self._kept = True
-        wait_for(fd, event, deadline, keep=True)
+        wait_for(fd, event, deadline, keep=True, on=self)
 
     def _deadline(self) -> float | None:
         return None if self._timeout is None else monotonic() + self._timeout

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import driver, magics, patch_magics
+from ..watch import origin
+from . import driver, magics, patch_magics, trace_magics
 
 
 def load_ipython_extension(ip: Any) -> None:
@@ -16,9 +17,20 @@ def load_ipython_extension(ip: Any) -> None:
     driver.install(ip)
     magics.register(ip)
     patch_magics.register(ip)
+    trace_magics.register(ip)
+    origin.set_finders(lambda gt: magics.spawning_cell(ip, gt),
+                       lambda filename: _cell_name(ip, filename))
 
 
 def unload_ipython_extension(ip: Any) -> None:
     """Detach from the loop and remove the magics; green threads and the hub live on."""
+    origin.set_finders(None, None)
+    magics.unregister(ip, trace_magics.TraceMagics)
     magics.unregister(ip)
     driver.uninstall()
+
+
+def _cell_name(ip: Any, filename: str) -> str | None:
+    """`In[5]` for the file IPython compiled a cell into, else None."""
+    named = ip.compile.format_code_name(filename)
+    return named[1] if named else None

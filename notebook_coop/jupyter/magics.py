@@ -38,6 +38,9 @@ from ..greenthread import GreenletExit, GreenThread, kill_all, live_threads, sta
 from ..hub import get_hub
 from ..sync import Event, Semaphore
 from ..timeout import Timeout
+from ..watch.describe import describe
+from ..watch.lints import live_lints
+from ..watch.runinfo import format_run_info
 from .driver import current_driver
 
 STATUS_REFRESH = 1.0
@@ -107,11 +110,18 @@ class GreenMagics(Magics):
             SpawnStatus(_label(args, threads), threads).show()
 
     @magic_arguments()
+    @argument("--tree", action="store_true",
+              help="show the spawn tree: who spawned whom, with what each waits on")
+    @argument("--stacks", action="store_true",
+              help="show each thread's stack (identical ones collapsed with a count)")
     @line_magic
     def greenthreads(self, line: str) -> None:
         """Print a table of the live green threads: id, name, state, what each waits on,
-        run time, switches and the cell that spawned it."""
-        parse_argstring(self.greenthreads, line)
+        run time, switches and the cell that spawned it; then what looks wrong (lints)."""
+        args = parse_argstring(self.greenthreads, line)
+        if args.tree or args.stacks:
+            print(format_run_info(stacks=args.stacks, tree=args.tree))
+            return
         threads = live_threads()
         if not threads:
             print("no live green threads")
@@ -122,6 +132,8 @@ class GreenMagics(Magics):
         for row in rows:
             cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
             print("  ".join(cells).rstrip())
+        for sentence in live_lints(threads):
+            print(f"! {sentence}")
 
     @magic_arguments()
     @argument("--all", action="store_true", help="kill every live green thread")
@@ -384,7 +396,8 @@ def _matches(gt: GreenThread, target: str) -> bool:
 
 def _row(shell: Any, gt: GreenThread) -> tuple[str, ...]:
     state = gt.state.split("(")[0]
-    return (str(gt.id), gt.name or "", state, gt.reason or "", f"{gt.run_time:.3f} s",
+    waiting = " ".join(filter(None, [gt.reason, describe(gt.waiting_on)]))
+    return (str(gt.id), gt.name or "", state, waiting, f"{gt.run_time:.3f} s",
             str(gt.switches), _spawning_cell(shell, gt))
 
 
@@ -428,10 +441,15 @@ def register(ip: Any) -> None:
     ip.register_magics(GreenMagics(ip))
 
 
-def unregister(ip: Any) -> None:
-    """Remove the magics again (IPython has no API for it)."""
+def unregister(ip: Any, magics: type[Magics] = GreenMagics) -> None:
+    """Remove a Magics class's magics again (IPython has no API for it)."""
     manager = ip.magics_manager
-    for kind, names in GreenMagics.magics.items():
+    for kind, names in magics.magics.items():
         for name in names:
             manager.magics[kind].pop(name, None)
-    manager.registry.pop(GreenMagics.__name__, None)
+    manager.registry.pop(magics.__name__, None)
+
+
+def spawning_cell(shell: Any, gt: GreenThread) -> str:
+    """In[N] of the cell that spawned `gt` (a magic's record, or its request), or ""."""
+    return _spawning_cell(shell, gt)

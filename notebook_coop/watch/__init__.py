@@ -1,0 +1,4 @@
+"""Seeing the scheduler: recorder, summaries, timelines, trace export, run info and lints.
+
+Nothing here imports IPython; matplotlib is imported only by the functions that draw.
+"""

@@ -1,0 +1,220 @@
+"""The recorder: what the hub did, as plain numbers in a bounded ring buffer.
+
+    with record() as rec:                  # or: rec = Recorder(); rec.start(); ...; rec.stop()
+        pool.imap(fetch, urls)
+    rec.summary()                          # a table per green thread: run, ready, blocked...
+    rec.plot()                             # a timeline (matplotlib Figure)
+    rec.to_chrome_trace("trace.json")      # for Perfetto or chrome://tracing
+
+Each event is a tuple of five integers `(t, code, tid, a, b)`: a `perf_counter_ns` timestamp,
+an event code, the green thread's id (ROOT for the root, HUB for the hub), and two numbers
+whose meaning depends on the code. Strings (thread names, spawn sites, what a thread waits on)
+are kept once each in side tables, so a recording holds no reference to the objects it saw.
+The hub calls the recorder directly: one truth test when nothing records.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from time import perf_counter_ns
+from typing import Any
+
+from ..greenthread import GreenThread
+from ..hub import get_hub
+from ..instruments import Instrument
+from . import describe, origin
+from .palette import WAIT_REASONS
+
+ROOT, HUB, FOREIGN = 0, -1, -2
+"""Thread ids of the root greenlet, the hub's greenlet and any other greenlet."""
+
+SPAWN, RESUME, BLOCK, WAKE, EXIT, POLL, TICK, MARK = range(1, 9)
+"""Event codes. a and b: SPAWN (parent, 0), RESUME: a run slice starts (0, 0), BLOCK (reason,
+object), WAKE: scheduled (waker, 0), EXIT (outcome, 0), POLL (end time, fds woken), TICK (end
+time, 0), MARK (text, 0)."""
+
+REASON_CODES = {reason: code for code, reason in enumerate(WAIT_REASONS, 1)}
+OUTCOMES = ("returned", "raised", "killed", "cancelled")
+OUTCOME_CODES = {outcome: code for code, outcome in enumerate(OUTCOMES)}
+
+DEFAULT_SIZE = 1_000_000
+"""Events kept (about 100 MB at most); older ones are dropped and counted."""
+
+
+class Recorder(Instrument):
+    """Records the hub's scheduling events between start() and stop()."""
+
+    direct = True
+
+    def __init__(self, size: int = DEFAULT_SIZE) -> None:
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"Recorder size must be a positive int, not {size!r}")
+        self.size = size
+        self.events: deque[tuple[int, int, int, int, int]] = deque(maxlen=size)
+        self.total = 0
+        self.started: int | None = None
+        self.stopped: int | None = None
+        self.names: dict[int, str] = {ROOT: "root", HUB: "hub"}
+        self.parents: dict[int, int] = {}
+        self.sites: dict[int, str] = {}
+        self.cells: dict[int, str] = {}
+        self.errors: dict[int, str] = {}
+        self.texts: list[str] = [""]
+        """Object labels and marks, by the number events carry (0: none)."""
+        self._text_ids: dict[str, int] = {"": 0}
+        self._hub: Any = None
+        self._add = self.events.append
+
+    def __repr__(self) -> str:
+        state = "recording" if self.recording else "stopped" if self.stopped else "new"
+        return f"<Recorder {state}: {len(self.events)} events, {self.dropped} dropped>"
+
+    # -- start and stop ------------------------------------------------------------------------
+
+    @property
+    def recording(self) -> bool:
+        return self.started is not None and self.stopped is None
+
+    @property
+    def dropped(self) -> int:
+        """Events that did not fit in the ring buffer (the oldest ones go)."""
+        return self.total - len(self.events)
+
+    def start(self) -> Recorder:
+        """Begin recording (once per Recorder)."""
+        if self.started is not None:
+            raise RuntimeError("a Recorder records once; make a new one to record again")
+        hub = self._hub = get_hub()
+        for gt in hub.live_threads():
+            self._know(gt, "")
+        self.started = perf_counter_ns()
+        hub.add_instrument(self)
+        return self
+
+    def stop(self) -> Recorder:
+        """End recording; harmless if already stopped."""
+        if self.recording:
+            self.stopped = perf_counter_ns()
+            self._hub.remove_instrument(self)
+        return self
+
+    def __enter__(self) -> Recorder:
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def mark(self, text: str) -> None:
+        """Put a labelled instant into the recording (shown on timelines and in traces)."""
+        if self.recording:
+            self._record(perf_counter_ns(), MARK, ROOT, self._text(str(text)), 0)
+
+    # -- what the hub calls --------------------------------------------------------------------
+
+    def _record(self, t: int, code: int, tid: int, a: int, b: int) -> None:
+        self.total += 1
+        self._add((t, code, tid, a, b))
+
+    def _tid(self, who: Any) -> int:
+        if who.__class__ is GreenThread:
+            return who.id
+        hub = self._hub
+        return ROOT if who is hub.root else HUB if who is hub.greenlet else FOREIGN
+
+    def spawned(self, t: int, gt: Any) -> None:
+        self._know(gt, origin.spawn_site(3))
+        self._record(t, SPAWN, gt.id, self.parents[gt.id], 0)
+
+    def scheduled(self, t: int, who: Any, waker: Any) -> None:
+        self.total += 1
+        self._add((t, WAKE, self._tid(who), self._tid(waker), 0))
+
+    def running(self, t: int, who: Any) -> None:
+        self.total += 1
+        self._add((t, RESUME, who.id if who.__class__ is GreenThread else self._tid(who), 0, 0))
+
+    def blocked(self, t: int, who: Any, reason: str, on: Any) -> None:
+        self.total += 1
+        self._add((t, BLOCK, who.id if who.__class__ is GreenThread else self._tid(who),
+                   REASON_CODES.get(reason, 0), 0 if on is None else self._object(on)))
+
+    def exited(self, t: int, gt: Any) -> None:
+        outcome = gt.outcome
+        if outcome == "raised":
+            exc = gt._exc
+            self.errors[gt.id] = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        self._record(t, EXIT, gt.id, OUTCOME_CODES[outcome], 0)
+
+    def polled(self, started: int, ended: int, timeout: float, events: int) -> None:
+        self._record(started, POLL, HUB, ended, events)
+
+    def tick(self, started: int, ended: int) -> None:
+        self._record(started, TICK, HUB, ended, 0)
+
+    # -- side tables ---------------------------------------------------------------------------
+
+    def _know(self, gt: Any, site: str) -> None:
+        """Remember a thread's name, parent, spawn site and cell (once, at spawn or at start)."""
+        tid = gt.id
+        self.names[tid] = gt.label
+        parent = gt.parent
+        self.parents[tid] = parent.id if isinstance(parent, GreenThread) else self._tid(parent)
+        if site:
+            self.sites[tid] = site
+        cell = origin.cell_of(gt)
+        if cell:
+            self.cells[tid] = cell
+
+    def _object(self, on: Any) -> int:
+        return self._text(describe.label(on))
+
+    def _text(self, text: str) -> int:
+        number = self._text_ids.get(text)
+        if number is None:
+            number = self._text_ids[text] = len(self.texts)
+            self.texts.append(text)
+        return number
+
+    # -- views (see timeline.py, summary.py, plot.py, chrome.py) ------------------------------
+
+    def timeline(self) -> Any:
+        """The recording as per-thread segments of run, ready and waits (a Timeline)."""
+        from .timeline import Timeline
+
+        return Timeline(self)
+
+    def rows(self) -> list[dict]:
+        """One plain dict per green thread: times by state, slices and their percentiles."""
+        from .summary import rows
+
+        return rows(self.timeline())
+
+    def summary(self) -> Any:
+        """A table of rows(): HTML in Jupyter, text elsewhere (print it, or let it display)."""
+        from .lints import recording_lints
+        from .summary import Summary
+
+        timeline = self.timeline()
+        return Summary(timeline, recording_lints(timeline))
+
+    def plot(self, **options: Any) -> Any:
+        """A timeline Figure: a row per green thread, coloured by state (see plot.timeline)."""
+        from .plot import timeline_figure
+
+        return timeline_figure(self.timeline(), **options)
+
+    def to_chrome_trace(self, path: Any = None) -> dict:
+        """Trace Event Format for Perfetto and chrome://tracing; written to `path` if given."""
+        from .chrome import chrome_trace
+
+        return chrome_trace(self.timeline(), path)
+
+
+@contextmanager
+def record(size: int = DEFAULT_SIZE) -> Iterator[Recorder]:
+    """Record the hub's scheduling for the duration of a with-block."""
+    rec = Recorder(size)
+    with rec:
+        yield rec
