@@ -138,7 +138,7 @@ def paired_ratio(base: list[dict | None], other: list[dict | None], key: str) ->
 
 def verdict(target: Target, row: Row, ratio: float | None) -> str:
     sign = ">=" if row.higher_is_better else "<="
-    goal = f"{sign} {target.limit}x {target.lib}"
+    goal = f"{sign} {target.limit:.3g}x {target.lib}"
     if ratio is None:
         return f"no data for {goal}"
     met = ratio >= target.limit if row.higher_is_better else ratio <= target.limit

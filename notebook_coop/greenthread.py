@@ -132,7 +132,7 @@ class GreenThread:
         self.greenlet = worker
         hub = self.hub
         watched = hub.watched and worker.task is self  # not when run inline by a full pool
-        if watched:
+        if watched and hub.watch_resumes:
             hub._watch_resume(self)
         fn, args, kwargs = self.func, self._args, self._kwargs
         self._args = self._kwargs = None

@@ -35,7 +35,7 @@ from weakref import ref
 
 from greenlet import getcurrent, greenlet, settrace
 
-from .instruments import Fanout, Instrument, wants_switches
+from .instruments import Fanout, Instrument, overrides
 
 READ = select.EPOLLIN if hasattr(select, "epoll") else selectors.EVENT_READ
 WRITE = select.EPOLLOUT if hasattr(select, "epoll") else selectors.EVENT_WRITE
@@ -138,6 +138,9 @@ class Hub:
         self._outer_trace: Any = None
         self._accounting = False
         self.watched = False
+        """Whether a slice's end needs bookkeeping: accounting, or an observer."""
+        self.watch_resumes = False
+        """Whether a slice's start does: accounting, or an observer of `running`."""
         self.thread_count = 0
         self.slices = 0
         """Run slices ended so far (every switch out of a green thread or the root): while it
@@ -294,7 +297,7 @@ class Hub:
             return self.greenlet.switch()
         finally:
             g.reason = g.on = None
-            if self.watched:
+            if self.watch_resumes:
                 self._watch_resume(task)
 
     def _watch_block(self, who: Any, reason: str, on: Any, requeue: bool) -> None:
@@ -303,10 +306,12 @@ class Hub:
         if self._accounting and not isinstance(who, greenlet):
             who.account_slice(now, requeue)
         observer = self.observer
-        if observer is not None:
+        if observer is None:
+            return
+        if requeue:
+            observer.yielded(now, who)
+        else:
             observer.blocked(now, who, reason, on)
-            if requeue:
-                observer.scheduled(now, who, who)
 
     def _watch_resume(self, who: Any) -> None:
         """Bookkeeping for observers only: a run slice starts."""
@@ -327,7 +332,7 @@ class Hub:
         if task is not None:
             task.resumed_at = perf_counter_ns()
         self._accounting = on
-        self.watched = on or self.observer is not None
+        self._rewire(self._tracing())
 
     def _block_outside_task(self, g: greenlet, reason: str, on: Any, requeue: bool) -> Any:
         """block() for the root (or a foreign greenlet): always through the hub's loop."""
@@ -349,7 +354,7 @@ class Hub:
             g.reason = g.on = None
             if root:
                 self.root_blocked = False
-            if self.observer is not None:
+            if self.watch_resumes:
                 self._watch_resume(g)
 
     def _resume(self, token: tuple, value: Any = None) -> None:
@@ -516,7 +521,7 @@ class Hub:
         self._rewire(tracing)
 
     def _tracing(self) -> bool:
-        return any(wants_switches(i) for i in self.instruments)
+        return any(overrides(i, "switched") for i in self.instruments)
 
     def _rewire(self, was_tracing: bool) -> None:
         """Point `observer` at the instruments (a lone direct one is called as it is, the rest
@@ -530,6 +535,8 @@ class Hub:
         else:
             self.observer = Fanout(list(instruments), self.remove_instrument)
         self.watched = self._accounting or self.observer is not None
+        self.watch_resumes = self._accounting or any(
+            overrides(i, "running") for i in instruments)
         tracing = self._tracing()
         if tracing and not was_tracing:
             self._outer_trace = settrace(self._trace_switch)
@@ -554,7 +561,8 @@ class Hub:
         driver = getcurrent()
         if driver is self.greenlet or getattr(driver, "task", None) is not None:
             raise RuntimeError("tick() drives the hub from outside; a green thread cannot call it")
-        started = perf_counter_ns() if self.observer is not None else 0
+        if self.observer is not None:
+            self.observer.tick_began(perf_counter_ns())
         self._tick_driver, self._tick_budget = driver, budget
         passes = self._passes
         self._pass_cut, self._handoffs = True, 0  # end a self-driven pass the root left mid-way
@@ -562,8 +570,8 @@ class Hub:
         if self._passes == passes:  # that finished an old pass: now run a bounded one of our own
             self._tick_driver = driver
             self.greenlet.switch()
-        if self.observer is not None and started:
-            self.observer.tick(started, perf_counter_ns())
+        if self.observer is not None:
+            self.observer.tick_ended(perf_counter_ns())
         return self.next_deadline()
 
     @property

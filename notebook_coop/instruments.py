@@ -6,8 +6,9 @@ greenlet for the root (where a cell or a script runs). A thread's life reads
 
     spawned -> scheduled -> running -> blocked -> scheduled -> running -> ... -> exited
 
-where `running` starts a run slice, `blocked` and `exited` end it, and `scheduled` means woken
-and waiting for the hub (a thread resumed straight from a timer or I/O gets no `scheduled`).
+where `running` starts a run slice, `blocked`, `yielded` and `exited` end it, and `scheduled`
+means woken and waiting for the hub (a thread resumed straight from a timer or I/O gets no
+`scheduled`; one that yielded is ready at once).
 Events cost one truth test on the hub's paths while no instrument is installed; `switched` uses
 greenlet's trace hook, so it is only enabled while an instrument overrides it.
 """
@@ -40,14 +41,23 @@ class Instrument:
         """`who` ends a run slice to wait: `reason` is sleep, io-read, io-write, event,
         queue-get, queue-put, lock, join, tpool or future; `on` is what it waits on."""
 
+    def yielded(self, t: int, who: Any) -> None:
+        """`who` called sleep(0): its run slice ends and it is ready again at once. By default
+        reported as `blocked` (sleep) and `scheduled` (by itself)."""
+        self.blocked(t, who, "sleep", None)
+        self.scheduled(t, who, who)
+
     def exited(self, t: int, gt: Any) -> None:
         """`gt` finished; `gt.outcome` says how (returned, raised, killed or cancelled)."""
 
     def switched(self, t: int, origin: Any, target: Any) -> None:
         """Control passed from `origin` to `target` (either may be the hub's greenlet)."""
 
-    def tick(self, started: int, ended: int) -> None:
-        """The host loop (the kernel) drove one bounded pass of the hub."""
+    def tick_began(self, t: int) -> None:
+        """The host loop (the kernel) starts driving one bounded pass of the hub."""
+
+    def tick_ended(self, t: int) -> None:
+        """That pass is over: the host loop has its turn back."""
 
     def polled(self, started: int, ended: int, timeout: float, events: int) -> None:
         """The hub waited for I/O (up to `timeout` seconds, -1: no limit); `events` fds woke."""
@@ -57,9 +67,10 @@ EVENTS = tuple(name for name, value in vars(Instrument).items()
                if callable(value) and not name.startswith("_"))
 
 
-def wants_switches(instrument: Instrument) -> bool:
-    """Whether `instrument` overrides `switched` (and so needs greenlet's trace hook)."""
-    return type(instrument).switched is not Instrument.switched
+def overrides(instrument: Instrument, event: str) -> bool:
+    """Whether `instrument` listens to `event`: `switched` needs greenlet's trace hook and
+    `running` a clock read at every resume, so the hub pays for them only when asked."""
+    return getattr(type(instrument), event) is not getattr(Instrument, event)
 
 
 class Fanout(Instrument):

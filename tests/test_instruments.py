@@ -35,8 +35,11 @@ class Log(Instrument):
     def exited(self, t, gt):
         self.events.append(("exited", gt, gt.outcome, t))
 
-    def tick(self, started, ended):
-        self.events.append(("tick", None, ended - started, started))
+    def tick_began(self, t):
+        self.events.append(("tick", None, "began", t))
+
+    def tick_ended(self, t):
+        self.events.append(("tick", None, "ended", t))
 
     def polled(self, started, ended, timeout, events):
         self.events.append(("polled", None, timeout, started))
@@ -166,10 +169,12 @@ def test_the_hub_reports_each_poll_for_io(installed):
 
 def test_the_hub_reports_each_driven_pass(installed, clean_hub):
     log = installed(Log())
-    spawn(int)
+    gt = spawn(int)
     clean_hub.tick()
-    [(_, _, took, _)] = [e for e in log.events if e[0] == "tick"]
-    assert took > 0
+    ticks = [(detail, t) for event, _, detail, t in log.events if event == "tick"]
+    [exited] = [t for event, who, _, t in log.events if event == "exited" and who is gt]
+    assert [detail for detail, _ in ticks] == ["began", "ended"]
+    assert ticks[0][1] < exited < ticks[1][1]
 
 
 # -- the registry of live green threads ------------------------------------------------------------

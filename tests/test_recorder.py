@@ -25,27 +25,33 @@ def test_a_ping_pong_over_an_event_records_exactly_who_ran_and_who_woke_whom():
         sender.wait()
     w, s = waiter.id, sender.id
     assert thread_events(rec, w, s) == [
-        (r.SPAWN, w, ROOT), (r.SPAWN, s, ROOT),
-        (r.RESUME, w, 0), (r.BLOCK, w, REASON_CODES["event"]),
-        (r.RESUME, s, 0), (r.WAKE, w, s), (r.EXIT, s, 0),
-        (r.RESUME, w, 0), (r.EXIT, w, 0)]
+        (r.SPAWN, w, ROOT), (r.SPAWN, s, ROOT), (r.BLOCK, w, REASON_CODES["event"]),
+        (r.WAKE, w, s), (r.EXIT, s, 0), (r.EXIT, w, 0)]
+    timeline = rec.timeline()
+    states = {t.tid: [seg.state for seg in t.segments] for t in timeline.threads()}
+    assert states == {w: ["ready", "run", "event", "ready", "run"], s: ["ready", "run"]}
+    [flow] = [f for f in timeline.flows if f.woken == w]
+    assert (flow.waker, flow.woken) == (s, w)
 
 
 def test_a_yield_ends_a_slice_and_makes_the_thread_ready_at_once():
     with record() as rec:
         gt = spawn(sleep, 0)
         gt.wait()
-    assert thread_events(rec, gt.id) == [(r.SPAWN, gt.id, ROOT), (r.RESUME, gt.id, 0),
-                                         (r.BLOCK, gt.id, REASON_CODES["sleep"]),
-                                         (r.WAKE, gt.id, gt.id), (r.RESUME, gt.id, 0),
+    assert thread_events(rec, gt.id) == [(r.SPAWN, gt.id, ROOT), (r.YIELD, gt.id, 0),
                                          (r.EXIT, gt.id, 0)]
+    [track] = rec.timeline().threads()
+    assert [s.state for s in track.segments] == ["ready", "run", "run"]  # nothing else ready
+    assert track.yields == 1
 
 
 def test_the_root_waiting_and_the_hub_polling_are_recorded():
     with record() as rec:
         sleep(0.01)
     codes = [(code, tid) for _, code, tid, *_ in rec.events]
-    assert (r.BLOCK, ROOT) in codes and (r.RESUME, ROOT) in codes and (r.POLL, r.HUB) in codes
+    assert (r.BLOCK, ROOT) in codes and (r.POLL, r.HUB) in codes
+    [root] = [t for t in rec.timeline().ordered() if t.tid == ROOT]
+    assert [s.state for s in root.segments] == ["run", "sleep", "run"]
 
 
 def test_marks_are_kept_in_order_with_their_text():
@@ -136,7 +142,7 @@ def test_the_four_workers_experiment_serialises_unpatched_and_overlaps_patched()
 
 def test_an_overflowing_buffer_keeps_the_newest_events_and_counts_the_rest():
     with record(size=50) as rec:
-        for _ in range(10):
+        for _ in range(30):
             spawn(sleep, 0).wait()
     assert len(rec.events) == 50 and rec.dropped == rec.total - 50 > 0
     timeline = rec.timeline()

@@ -80,6 +80,18 @@ def test_past_max_rows_threads_are_grouped_by_name():
     assert row_labels(ax) == ["root", "hub: waits for I/O", "worker ×30"]
 
 
+def test_a_groups_state_shares_count_its_threads_in_each_state_per_bin():
+    import numpy as np
+
+    from notebook_coop.watch.plot import _state_shares
+    from notebook_coop.watch.timeline import Segment, Track
+
+    a = Track(1, "a", segments=[Segment(0, 50, "run"), Segment(50, 100, "sleep")])
+    b = Track(2, "b", segments=[Segment(0, 100, "run")])
+    shares = _state_shares([a, b], np.array([0.0, 25.0, 50.0, 75.0, 100.0]))
+    assert list(shares["run"]) == [2, 2, 1, 1] and list(shares["sleep"]) == [0, 0, 1, 1]
+
+
 @pytest.mark.parametrize("name, key", [("worker[3]", "worker"), ("fetch#12", "fetch"),
                                        ("job7", "job"), ("plain", "plain"), ("42", "42")])
 def test_group_keys_drop_a_trailing_index(name, key):

@@ -195,16 +195,20 @@ def _state_shares(members: list[Track], edges: Any) -> dict[str, Any]:
     """Per state: thread-seconds spent in it within each bin, divided by the bin's width."""
     import numpy as np
 
-    by_state: dict[str, list] = defaultdict(list)
-    for track in members:
-        for s in track.segments:
-            by_state[s.state].append((s.start, s.end))
+    segments = [s for track in members for s in track.segments]
+    count = len(segments)
+    starts = np.fromiter((s.start for s in segments), float, count)
+    ends = np.fromiter((s.end for s in segments), float, count)
+    codes = {state: i for i, state in enumerate(_STATE_ORDER)}
+    kinds = np.fromiter((codes.get(s.state, -1) for s in segments), int, count)
     width = edges[1] - edges[0]
     shares = {}
-    for state, pairs in by_state.items():
-        starts, ends = (np.sort(np.asarray(col, dtype=float)) for col in zip(*pairs, strict=True))
-        covered = _integral(starts, edges) - _integral(ends, edges)
-        shares[state] = np.diff(covered) / width
+    for state, code in codes.items():
+        mine = kinds == code
+        if mine.any():
+            covered = (_integral(np.sort(starts[mine]), edges)
+                       - _integral(np.sort(ends[mine]), edges))
+            shares[state] = np.diff(covered) / width
     return shares
 
 

@@ -15,14 +15,17 @@ The hub calls the recorder directly: one truth test when nothing records.
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from time import perf_counter_ns
 from typing import Any
 
+from greenlet import getcurrent
+
 from ..greenthread import GreenThread
-from ..hub import get_hub
+from ..hub import get_hub, thread_of
 from ..instruments import Instrument
 from . import describe, origin
 from .palette import WAIT_REASONS
@@ -30,10 +33,12 @@ from .palette import WAIT_REASONS
 ROOT, HUB, FOREIGN = 0, -1, -2
 """Thread ids of the root greenlet, the hub's greenlet and any other greenlet."""
 
-SPAWN, RESUME, BLOCK, WAKE, EXIT, POLL, TICK, MARK = range(1, 9)
-"""Event codes. a and b: SPAWN (parent, 0), RESUME: a run slice starts (0, 0), BLOCK (reason,
-object), WAKE: scheduled (waker, 0), EXIT (outcome, 0), POLL (end time, fds woken), TICK (end
-time, 0), MARK (text, 0)."""
+SPAWN, BLOCK, WAKE, YIELD, EXIT, POLL, TICK, MARK = range(1, 9)
+"""Event codes. a and b: SPAWN (parent, 0), BLOCK: a run slice ends with a wait (reason,
+object), WAKE: scheduled (waker, 0), YIELD: sleep(0), a slice ends and the thread is ready at
+once (0, 0), EXIT (outcome, 0), POLL (end time, fds woken), TICK: a kernel-driven pass begins
+(1, 0) or ends (0, 0), MARK (text, 0). Where a slice starts is not recorded (it would cost a
+clock read a switch): the timeline infers it (see timeline.py)."""
 
 REASON_CODES = {reason: code for code, reason in enumerate(WAIT_REASONS, 1)}
 OUTCOMES = ("returned", "raised", "killed", "cancelled")
@@ -56,6 +61,8 @@ class Recorder(Instrument):
         self.total = 0
         self.started: int | None = None
         self.stopped: int | None = None
+        self.stopper = ROOT
+        """Who stopped the recording: it was running at the end."""
         self.names: dict[int, str] = {ROOT: "root", HUB: "hub"}
         self.parents: dict[int, int] = {}
         self.sites: dict[int, str] = {}
@@ -64,6 +71,7 @@ class Recorder(Instrument):
         self.texts: list[str] = [""]
         """Object labels and marks, by the number events carry (0: none)."""
         self._text_ids: dict[str, int] = {"": 0}
+        self._objects: dict[int, tuple] = {}
         self._hub: Any = None
         self._add = self.events.append
 
@@ -98,6 +106,7 @@ class Recorder(Instrument):
         if self.recording:
             self.stopped = perf_counter_ns()
             self._hub.remove_instrument(self)
+            self.stopper = self._tid(thread_of(getcurrent()))
         return self
 
     def __enter__(self) -> Recorder:
@@ -131,14 +140,14 @@ class Recorder(Instrument):
         self.total += 1
         self._add((t, WAKE, self._tid(who), self._tid(waker), 0))
 
-    def running(self, t: int, who: Any) -> None:
-        self.total += 1
-        self._add((t, RESUME, who.id if who.__class__ is GreenThread else self._tid(who), 0, 0))
-
     def blocked(self, t: int, who: Any, reason: str, on: Any) -> None:
         self.total += 1
         self._add((t, BLOCK, who.id if who.__class__ is GreenThread else self._tid(who),
                    REASON_CODES.get(reason, 0), 0 if on is None else self._object(on)))
+
+    def yielded(self, t: int, who: Any) -> None:
+        self.total += 1
+        self._add((t, YIELD, who.id if who.__class__ is GreenThread else self._tid(who), 0, 0))
 
     def exited(self, t: int, gt: Any) -> None:
         outcome = gt.outcome
@@ -150,8 +159,11 @@ class Recorder(Instrument):
     def polled(self, started: int, ended: int, timeout: float, events: int) -> None:
         self._record(started, POLL, HUB, ended, events)
 
-    def tick(self, started: int, ended: int) -> None:
-        self._record(started, TICK, HUB, ended, 0)
+    def tick_began(self, t: int) -> None:
+        self._record(t, TICK, HUB, 1, 0)
+
+    def tick_ended(self, t: int) -> None:
+        self._record(t, TICK, HUB, 0, 0)
 
     # -- side tables ---------------------------------------------------------------------------
 
@@ -168,7 +180,17 @@ class Recorder(Instrument):
             self.cells[tid] = cell
 
     def _object(self, on: Any) -> int:
-        return self._text(describe.label(on))
+        """The text number of `on`'s label, cached by identity (checked through a weak
+        reference, so a new object at a dead one's address is named afresh)."""
+        hit = self._objects.get(id(on))
+        if hit is not None and hit[0]() is on:
+            return hit[1]
+        number = self._text(describe.label(on))
+        try:
+            self._objects[id(on)] = (weakref.ref(on), number)
+        except TypeError:  # an int (a bare fd) or another value without weak references
+            pass
+        return number
 
     def _text(self, text: str) -> int:
         number = self._text_ids.get(text)

@@ -2,8 +2,7 @@
 
 Every green thread is in exactly one state at any instant, so its segments never overlap and
 add up to the time it was observed: from its spawn (or the start of the recording) to its exit
-(or the end). A thread first seen in the middle of something is given the state its first event
-implies (one that blocks was running; one that runs was ready; one that is woken was blocked).
+(or the end). What a thread did before the recording first saw it is shown as `blocked`.
 The root's time inside kernel-driven passes is shown as `tick`: the kernel lent the hub its turn.
 """
 
@@ -15,13 +14,10 @@ from time import perf_counter_ns
 from typing import Any
 
 from .palette import BLOCKED, READY, RUN, WAIT_REASONS
-from .recorder import BLOCK, EXIT, HUB, MARK, OUTCOMES, POLL, RESUME, ROOT, SPAWN, TICK, WAKE
-
-_BEFORE_FIRST = {RESUME: READY, BLOCK: RUN, WAKE: BLOCKED, EXIT: RUN}
-"""The state a thread first seen through an event must have been in just before it."""
+from .recorder import BLOCK, EXIT, HUB, MARK, OUTCOMES, POLL, ROOT, SPAWN, TICK, WAKE, YIELD
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """One stretch of a thread's time in one state (times in ns, perf_counter_ns)."""
 
@@ -52,7 +48,7 @@ class Track:
     segments: list[Segment] = field(default_factory=list)
     wakers: Counter = field(default_factory=Counter)
     yields: int = 0
-    """sleep(0) calls: waits it was woken from by itself at once."""
+    """sleep(0) calls."""
 
     def time_in(self, state: str) -> int:
         """ns spent in `state` (run, ready, a wait reason, blocked or tick)."""
@@ -110,26 +106,50 @@ class Timeline:
     # -- replay --------------------------------------------------------------------------------
 
     def _replay(self, events: list) -> None:
+        """Walk the events in order. A run slice is not recorded where it starts (that would
+        cost a clock read at every switch): it ends with the thread's BLOCK, YIELD or EXIT,
+        and started where the hub last came free (`boundary`): the previous slice's end, the
+        end of a poll, the start or end of a kernel-driven pass."""
         if events and self.dropped:
             self.start = events[0][0]  # what came before the oldest kept event is lost
         texts = self._recorder.texts
+        self._boundary = self.start
+        self._tick_began: int | None = None
+        thread_event = self._thread_event
         for t, code, tid, a, b in events:
-            if code == POLL:
-                self.polls.append((t, a, b))
-            elif code == TICK:
-                self.ticks.append((t, a))
-            elif code == MARK:
-                self.marks.append((t, texts[a]))
+            if code > EXIT:  # the hub's and the recorder's own events
+                self._hub_event(t, code, a, b, texts)
             elif tid != HUB:
-                self._thread_event(t, code, tid, a, b, texts)
+                thread_event(t, code, tid, a, b, texts)
+        self._close_all()
+        if ROOT in self.tracks:
+            self._carve_ticks(self.tracks[ROOT])
+
+    def _hub_event(self, t: int, code: int, a: int, b: int, texts: list) -> None:
+        if code == POLL:
+            self.polls.append((t, a, b))
+            self._boundary = a
+        elif code == TICK:
+            if a:
+                self._tick_began = t
+            else:
+                began = self._tick_began
+                self.ticks.append((self.start if began is None else began, t))
+            self._boundary = t
+        elif code == MARK:
+            self.marks.append((t, texts[a]))
+
+    def _close_all(self) -> None:
+        """The end of the recording: whoever stopped it was running; the rest stay as they were."""
+        stopper = self._recorder.stopper
+        if stopper in self._open:
+            self._run_until(self._track(stopper), self.end)
         for tid, segment in self._open.items():
             end = self.tracks[tid].exited or self.end
             if end > segment.start:
                 segment.end = end
                 self.tracks[tid].segments.append(segment)
         self._open = {}
-        if ROOT in self.tracks:
-            self._carve_ticks(self.tracks[ROOT])
 
     def _track(self, tid: int) -> Track:
         track = self.tracks.get(tid)
@@ -141,37 +161,58 @@ class Timeline:
         return track
 
     def _thread_event(self, t: int, code: int, tid: int, a: int, b: int, texts: list) -> None:
-        track = self._track(tid)
+        track = self.tracks.get(tid) or self._track(tid)
         if code == SPAWN:
             track.spawned = t
             self._open[tid] = Segment(t, t, READY)
-        elif code == RESUME:
-            self._enter(track, t, code, Segment(t, t, RUN))
-        elif code == BLOCK:
-            reason = WAIT_REASONS[a - 1] if a else BLOCKED
-            self._enter(track, t, code, Segment(t, t, reason, texts[b]))
         elif code == WAKE:
-            self._enter(track, t, code, Segment(t, t, READY))
-            if a == tid:
-                track.yields += 1
-            else:
+            self._switch(track, t, Segment(t, t, READY))
+            if a != tid:
                 track.wakers[a] += 1
                 self.flows.append(Flow(t, a, tid))
-        elif code == EXIT:
+        elif code == EXIT and OUTCOMES[a] == "cancelled":  # never ran: ended by its killer
             track.outcome = OUTCOMES[a]
-            self._enter(track, t, code, None)
+            self._switch(track, t, None)
             track.exited = t
+        elif code in (BLOCK, YIELD, EXIT):
+            self._run_until(track, t)
+            self._boundary = t
+            if code == BLOCK:
+                reason = WAIT_REASONS[a - 1] if a else BLOCKED
+                self._open[tid] = Segment(t, t, reason, texts[b])
+            elif code == YIELD:
+                self._open[tid] = Segment(t, t, READY)
+                track.yields += 1
+            else:
+                track.outcome, track.exited = OUTCOMES[a], t
 
-    def _enter(self, track: Track, t: int, code: int, segment: Segment | None) -> None:
-        """Close the thread's current segment at `t` and open `segment` (None: it ended)."""
+    def _switch(self, track: Track, t: int, segment: Segment | None) -> None:
+        """Close the thread's current segment at `t` and open `segment` (None: it ended). A
+        thread first seen here was blocked, for all the recording knows."""
         current = self._open.pop(track.tid, None)
-        if current is None and t > self.start and track.spawned is None:
-            current = Segment(self.start, t, _BEFORE_FIRST[code])
+        if current is None and track.spawned is None:
+            current = Segment(self.start, t, BLOCKED)
         if current is not None and t > current.start:
             current.end = t
             track.segments.append(current)
         if segment is not None:
             self._open[track.tid] = segment
+
+    def _run_until(self, track: Track, t: int) -> None:
+        """A run slice of the thread ends at `t`: it began where the hub last came free (or
+        when the thread became ready, if later)."""
+        current = self._open.pop(track.tid, None)
+        if current is None:
+            began = max(self._boundary, self.start)
+            if track.spawned is None and began > self.start:
+                track.segments.append(Segment(self.start, began, BLOCKED))
+        else:
+            began = max(self._boundary, current.start)
+            if began > current.start:
+                current.end = began
+                track.segments.append(current)
+        if t > began:
+            track.segments.append(Segment(began, t, RUN))
 
     def _carve_ticks(self, root: Track) -> None:
         """Inside a kernel-driven pass the root only lends its turn to the hub: show it as tick."""
