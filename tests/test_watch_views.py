@@ -186,6 +186,20 @@ def test_a_lock_names_the_thread_that_holds_it():
     holder.kill()
 
 
+def test_a_recorded_lock_wait_names_the_holder():
+    lock = Lock()
+    holder = spawn(lambda: (lock.acquire(), sleep(0.01), lock.release()))
+    sleep(0)
+    with record() as rec:
+        waiter = spawn(lock.acquire)
+        waiter.wait()
+    [track] = [t for t in rec.timeline().threads() if t.tid == waiter.id]
+    [wait] = [s for s in track.segments if s.state == "lock"]
+    assert wait.on.endswith(f"held by {holder.label}")
+    holder.wait()
+    lock.release()
+
+
 def test_a_socket_is_named_by_its_fd_and_address():
     server = green_socket.socket()
     server.bind(("127.0.0.1", 0))

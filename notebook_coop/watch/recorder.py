@@ -27,6 +27,7 @@ from greenlet import getcurrent
 from ..greenthread import GreenThread
 from ..hub import get_hub, thread_of
 from ..instruments import Instrument
+from ..sync import Lock
 from . import describe, origin
 from .palette import WAIT_REASONS
 
@@ -181,7 +182,10 @@ class Recorder(Instrument):
 
     def _object(self, on: Any) -> int:
         """The text number of `on`'s label, cached by identity (checked through a weak
-        reference, so a new object at a dead one's address is named afresh)."""
+        reference, so a new object at a dead one's address is named afresh); a Lock's with
+        its holder."""
+        if on.__class__ is Lock:  # who holds it changes from one wait to the next
+            return self._text(describe.describe(on))
         hit = self._objects.get(id(on))
         if hit is not None and hit[0]() is on:
             return hit[1]
