@@ -51,6 +51,11 @@ class Executed:
         return "".join(out.get("text", "") for out in self.outputs()
                          if stream is None or out.get("name") == stream)
 
+    def pictures(self, code: str) -> int:
+        """How many PNG images the code cell containing `code` shows."""
+        [cell] = [c for c in self.nb.cells if c.cell_type == "code" and code in c.source]
+        return sum("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+
     def figure(self, pattern: str) -> tuple[str, ...]:
         """The groups of the first match of `pattern` in the printed text; fails if none."""
         found = re.search(pattern, self.text())
@@ -112,6 +117,30 @@ def pressed_output(kernel: Kernel, function: str, expected: str, **states: dict)
     return kernel.wait_for_text(press(kernel, function, **states), expected, timeout=60)
 
 
+def pressed_picture(kernel: Kernel, function: str, **states: dict) -> list[dict]:
+    """Press the button of `function`'s form; the PNG images it shows (waits for one)."""
+    click = press(kernel, function, **states)
+
+    def pictures(msgs: list[dict]) -> list[dict]:
+        return [m for m in msgs if "image/png" in m["content"].get("data", {})]
+
+    kernel.wait_for(click, pictures, timeout=60)
+    return pictures(kernel.by_parent[click])
+
+
+def segments(kernel: Kernel, recording: str, state: str) -> list[tuple[int, int, int]]:
+    """(thread id, start, end) of every segment in `state` of a recording in the kernel."""
+    found = kernel.evaluate(f"[(t.tid, s.start, s.end) for t in {recording}.timeline().threads() "
+                            f"for s in t.segments if s.state == {state!r}]")
+    return [tuple(x) for x in json.loads(found.replace("(", "[").replace(")", "]"))]
+
+
+def overlaps(spans: list[tuple[int, int, int]]) -> int:
+    """Pairs of spans of different threads that overlap in time."""
+    return sum(1 for i, (a, s1, e1) in enumerate(spans) for b, s2, e2 in spans[i + 1:]
+               if a != b and s1 < e2 and s2 < e1)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom_without_errors(path, notebook):
     run = notebook(path.stem)
@@ -149,6 +178,21 @@ def test_green_threads_notebook_shows_polite_and_greedy_turns(notebook):
     text = notebook("01-green-threads").text()
     assert "polite: a0 b0 a1 b1 a2 b2" in text
     assert "greedy: a0 a1 a2 b0 b1 b2" in text
+
+
+def test_green_threads_notebook_draws_polite_turns_interleaved_and_greedy_ones_not(notebook):
+    run = notebook("01-green-threads")
+    assert run.pictures("coop.compare(polite, greedy") == 1
+    polite = sorted(segments(run.kernel, "polite", "run"), key=lambda s: s[1])
+    greedy = sorted(segments(run.kernel, "greedy", "run"), key=lambda s: s[1])
+    switches = [a[0] != b[0] for a, b in zip(polite, polite[1:], strict=False)]
+    assert sum(switches) >= 4  # a, b, a, b, a, b
+    assert sum(a[0] != b[0] for a, b in zip(greedy, greedy[1:], strict=False)) == 1
+
+
+def test_green_threads_notebook_button_draws_the_turns(notebook):
+    assert pressed_picture(notebook("01-green-threads").kernel, "show_turns",
+                           polite={"value": False})
 
 
 def test_green_threads_notebook_cancelled_alarm_never_rings(notebook):
@@ -242,6 +286,19 @@ def test_pools_notebook_jobs_overlap_without_a_lock(notebook):
     assert int(overlapping) > 0
 
 
+def test_pools_notebook_timelines_show_the_lock_serialising_the_jobs(notebook):
+    run = notebook("02-pools-and-piles")
+    assert run.pictures("coop.compare(unlocked, locked") == 1
+    assert overlaps(segments(run.kernel, "locked", "sleep")) == 0
+    assert overlaps(segments(run.kernel, "unlocked", "sleep")) > 0
+    assert segments(run.kernel, "locked", "lock")  # the others waited for it
+
+
+def test_pools_notebook_lock_menu_draws_the_workers(notebook):
+    assert pressed_picture(notebook("02-pools-and-piles").kernel, "try_workers",
+                           jobs={"value": 2})
+
+
 def test_pools_notebook_lock_menu_reruns_the_workers(notebook):
     kernel = notebook("02-pools-and-piles").kernel
     text = pressed_output(kernel, "try_workers", "overlapping pairs",
@@ -311,6 +368,19 @@ def test_patching_notebook_other_os_threads_keep_the_original_sleep(notebook):
     assert float(slept) >= 0.19
     assert ident != main
     assert "meanwhile the green ticker ticked 10 times" in run.text()
+
+
+def test_patching_notebook_timelines_show_sleeps_side_by_side_only_when_patched(notebook):
+    run = notebook("03-monkey-patching")
+    assert run.pictures("coop.compare(unpatched_rec, patched_rec") == 1
+    assert segments(run.kernel, "unpatched_rec", "sleep") == []
+    assert overlaps(segments(run.kernel, "unpatched_rec", "run")) == 0
+    assert overlaps(segments(run.kernel, "patched_rec", "sleep")) >= 3 * 5
+
+
+def test_patching_notebook_toggle_draws_the_timeline(notebook):
+    assert pressed_picture(notebook("03-monkey-patching").kernel, "try_it",
+                           jobs={"value": 2}, seconds={"value": 0.01})
 
 
 def test_patching_notebook_toggle_reruns_patched_and_unpatched(notebook):
