@@ -244,6 +244,11 @@ class GreenThread:
         """Raise GreenletExit (or the given exception) in it now; see `kill`."""
         kill(self, *throw_args)
 
+    def throw(self, *throw_args: Any) -> None:
+        """Raise GreenletExit (or the given exception) in it now: eventlet's green threads are
+        greenlets, and code calls their throw(). One not started yet never runs."""
+        kill(self, *throw_args)
+
     def cancel(self, *throw_args: Any) -> None:
         """Kill it only if it has not started running yet."""
         if self._status == _NEW:

@@ -161,7 +161,12 @@ class Hub:
         return seq
 
     def call_later(self, delay: float, fn: Callable, a: Any = None, b: Any = None) -> int:
-        """Call `fn(a, b)` after `delay` seconds; returns a handle for cancel_timer."""
+        """Call `fn(a, b)` after `delay` seconds; returns a handle for cancel_timer.
+
+        A timer already due (delay <= 0: `Timeout(0)`) ends the hub's current pass, so that it
+        fires before any wake-up that comes later in the pass, as in eventlet."""
+        if delay <= 0:
+            self._pass_cut, self._handoffs = True, 0
         return self.call_at(monotonic() + delay, fn, a, b)
 
     def cancel_timer(self, seq: int) -> None:

@@ -82,22 +82,32 @@ class LightQueue:
         self.maxsize = None if size is None or size < 0 else size
         while self._putters and not self.full():
             self._admit_putter()
+        for _ in range(min(len(self._getters), len(self.queue))):
+            self._item_added()
 
     # -- put -----------------------------------------------------------------------------------
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-        """Add `item`; while full, block (up to `timeout`) or raise Full."""
+        """Add `item`; while full, block (up to `timeout`) or raise Full. On a channel
+        (maxsize 0) the item goes to a getter, and put returns once that getter has run with it;
+        without a waiting getter, a non-blocking put raises Full."""
         maxsize = self.maxsize
-        if maxsize is None or len(self.queue) < maxsize or (self._getters and not self.queue):
+        if maxsize is None or len(self.queue) < maxsize:
             self._put(item)
             if self._getters:
                 self._item_added()
             return
-        if not block:
+        if not block and not (maxsize == 0 and self._getters):
             raise Full
+        self._wait_as_putter(item, block, timeout)
+
+    def _wait_as_putter(self, item: Any, block: bool, timeout: float | None) -> None:
+        """Queue up with the item until a getter (or room) takes it; Full after `timeout`."""
         hub = get_hub()
-        entry = [hub.token(), item, False]
+        entry = [hub.token(), item, False, block]  # token, item, taken, blocking
         self._putters.append(entry)
+        if self.maxsize == 0:
+            self._item_added()  # a channel: call a getter over to take it
         try:
             hub.wait("queue-put", self, timeout)
         finally:
@@ -115,12 +125,12 @@ class LightQueue:
             get_hub().wake(self._getters.popleft())
 
     def _admit_putter(self) -> None:
-        """Move the longest-waiting putter's item into the queue and wake it."""
+        """Move the longest-waiting putter's item into the queue and wake it (on a channel it
+        resumes after the getter that took the item)."""
         entry = self._putters.popleft()
         entry[2] = True
         self._put(entry[1])
         get_hub().wake(entry[0])
-        self._item_added()
 
     # -- get -----------------------------------------------------------------------------------
 
@@ -150,12 +160,21 @@ class LightQueue:
         try:
             return hub.wait("queue-get", self, timeout)
         except BaseException:
-            if token not in self._getters and self.queue:
+            if token not in self._getters and (self.queue or self._putters):
                 self._item_added()  # we were woken for an item we will not take: pass it on
+            if not self._getters:
+                self._refuse_waiting_nowait_putters()
             raise
         finally:
             if token in self._getters:
                 self._getters.remove(token)
+
+
+    def _refuse_waiting_nowait_putters(self) -> None:
+        """No getter is left to take what non-blocking puts offered a channel: they get Full."""
+        for entry in [e for e in self._putters if not e[3]]:
+            self._putters.remove(entry)
+            get_hub().wake(entry[0])
 
 
 class Queue(LightQueue):

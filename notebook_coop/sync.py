@@ -237,10 +237,19 @@ class CappedSemaphore:
         return True
 
     def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
-        if not self._takes.acquire(blocking, timeout):
+        """Take one (blocking at 0); first make room for a release, which a release blocked
+        at the limit takes at once."""
+        if not blocking and self.locked():
             return False
         self._gives.release()
-        return True
+        try:
+            taken = self._takes.acquire(blocking, timeout)
+        except BaseException:
+            self._gives.counter -= 1
+            raise
+        if not taken:
+            self._gives.counter -= 1
+        return taken
 
     __enter__ = acquire
 
@@ -248,8 +257,13 @@ class CappedSemaphore:
         self.release()
 
     def release(self, blocking: bool = True) -> bool:
-        if not self._gives.acquire(blocking):
+        """Give one back (blocking at the limit); an acquire waiting at 0 gets it at once."""
+        if not blocking and self._gives.locked():
             return False
         self._takes.release()
-        return True
+        try:
+            return self._gives.acquire()
+        except BaseException:
+            self._takes.counter -= 1
+            raise
 

@@ -36,7 +36,7 @@ class Timeout(BaseException):
         self.seconds = seconds
         self.exception = exception
         self._timer: int | None = None
-        self._target: Any = None
+        self._ticket: list | None = None
         self.start()
 
     def start(self) -> Timeout:
@@ -45,9 +45,8 @@ class Timeout(BaseException):
             raise RuntimeError(f"{self!r} is already armed")
         if self.seconds is not None:
             g = _current_greenlet()
-            hub = get_hub()
-            self._target = (g, getattr(g, "task", None))
-            self._timer = hub.call_later(self.seconds, _fire, self)
+            self._ticket = [self, g, getattr(g, "task", None)]
+            self._timer = get_hub().call_later(self.seconds, _fire, self._ticket)
         return self
 
     @property
@@ -60,6 +59,7 @@ class Timeout(BaseException):
         if self._timer is not None:
             get_hub().cancel_timer(self._timer)
             self._timer = None
+            self._ticket.clear()  # the cancelled timer lingers on the heap: let it hold nothing
 
     def _raise_value(self) -> BaseException:
         exc = self.exception
@@ -94,10 +94,10 @@ def _raisable(exception: Any) -> bool:
     return isinstance(exception, type) and issubclass(exception, BaseException)
 
 
-def _fire(timeout: Timeout, _: Any = None) -> None:
+def _fire(ticket: list, _: Any = None) -> None:
     """The timer callback: throw into the creator, if it is still the same green thread."""
+    timeout, g, task = ticket
     timeout._timer = None
-    g, task = timeout._target
     if getattr(g, "task", None) is task:
         get_hub().throw_into(g, timeout._raise_value())
 

@@ -233,7 +233,7 @@ def test_capped_semaphore_blocks_release_at_its_limit():
     releaser = spawn(sem.release)
     sleep(0)
     assert not releaser.dead
-    assert sem.balance == 2
+    assert sem.balance == 3  # as eventlet: 2 acquires possible, plus the release waiting
     sem.acquire()
     releaser.wait()
     assert sem.counter == 1
