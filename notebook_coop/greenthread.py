@@ -6,7 +6,8 @@
     sleep(0)                      # let every other ready green thread run once
 
 A green thread runs on a worker greenlet borrowed from the hub and returned when it ends. The
-hub keeps a registry of the live ones: `live_threads()`.
+hub keeps a registry of the live ones: `live_threads()`. An exception nobody waits for goes to
+`error_reporter` (a plain traceback on stderr; the Jupyter layer shows it in the thread's cell).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from greenlet import GreenletExit, greenlet
 from greenlet import getcurrent as _current_greenlet
 
+from .frames import caller_site, delivers
 from .hub import get_hub, thread_of
 from .timeout import Timeout
 
@@ -28,6 +30,19 @@ __all__ = ["GreenThread", "GreenletExit", "getcurrent", "kill", "kill_all", "liv
            "sleep", "spawn", "spawn_after", "spawn_after_local", "spawn_n"]
 
 _NEW, _STARTED, _DEAD = 0, 1, 2
+
+ENDINGS = {"returned": "done", "raised": "failed", "killed": "killed", "cancelled": "cancelled"}
+"""The word a finished thread's state shows for each outcome, the same in every table."""
+
+_spawn_sites = False
+
+
+def record_spawn_sites(on: bool) -> bool:
+    """Note (or stop noting) where each new green thread is spawned, as `spawn_site`; returns
+    the previous setting. Costs a short walk up the spawner's frames per spawn."""
+    global _spawn_sites
+    previous, _spawn_sites = _spawn_sites, on
+    return previous
 
 
 class GreenThread:
@@ -38,13 +53,14 @@ class GreenThread:
     its waits always.
 
     True while pending or running, false once finished, as a greenlet is. `state` is one of
-    "ready", "running", "blocked(<reason>)" and "dead"; `outcome` says how a dead one ended.
+    "ready", "running", "blocked(<reason>)", or once it finished "done", "failed", "killed" or
+    "cancelled"; `outcome` says the same in the recorder's words.
     """
 
     __slots__ = ("id", "name", "parent", "created", "switches", "run_time", "resumed_at",
-                 "longest_slice", "yields", "context", "greenlet", "hub", "func", "_args",
-                 "_kwargs", "_status", "_value", "_exc", "_waiters", "_links", "_observed",
-                 "_timer", "_local_to", "__weakref__")
+                 "longest_slice", "yields", "context", "greenlet", "hub", "func", "spawn_site",
+                 "_args", "_kwargs", "_status", "_value", "_exc", "_tb", "_waiters", "_links",
+                 "_observed", "_timer", "_local_to", "__weakref__")
 
     def __init__(self, hub: Any, fn: Callable, args: tuple, kwargs: dict | None,
                  name: str | None = None) -> None:
@@ -59,8 +75,10 @@ class GreenThread:
         self.context = contextvars.copy_context()
         self.greenlet = None
         self.func, self._args, self._kwargs = fn, args, kwargs
+        self.spawn_site = caller_site() if _spawn_sites else None
+        """(filename, line) of the spawn call, while spawn sites are recorded."""
         self._status = _NEW
-        self._value = self._exc = self._waiters = self._links = self._timer = None
+        self._value = self._exc = self._tb = self._waiters = self._links = self._timer = None
         self._local_to = None
         self._observed = False
         if hub.observer is not None:
@@ -88,9 +106,9 @@ class GreenThread:
 
     @property
     def state(self) -> str:
-        """ready, running, blocked(<reason>) or dead."""
+        """ready, running, blocked(<reason>), or how it ended: done, failed, killed, cancelled."""
         if self._status == _DEAD:
-            return "dead"
+            return ENDINGS[self.outcome]
         g = self.greenlet
         if g is None:
             return "ready"
@@ -121,6 +139,11 @@ class GreenThread:
         if self._exc is None:
             return "returned"
         return "killed" if isinstance(self._exc, GreenletExit) else "raised"
+
+    @property
+    def exception(self) -> BaseException | None:
+        """The exception it ended with (GreenletExit if killed), or None."""
+        return self._exc
 
     # -- running -------------------------------------------------------------------------------
 
@@ -158,6 +181,8 @@ class GreenThread:
     def _finish(self, value: Any, exc: BaseException | None) -> None:
         self._status = _DEAD
         self._value, self._exc = value, exc
+        if exc is not None:
+            self._tb = exc.__traceback__  # each re-raise by wait() starts from it again
         hub = self.hub
         del hub.threads[self.id]
         waiters = self._waiters
@@ -181,9 +206,11 @@ class GreenThread:
                 traceback.print_exc()
 
     def _report(self, exc: BaseException) -> None:
-        """Print the traceback of an exception nobody waits for, in this thread's own context."""
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-        print(f"{self!r} failed with {type(exc).__name__}", file=sys.stderr)
+        """Hand an exception nobody waits for to `error_reporter`, in this thread's context."""
+        try:
+            error_reporter(self, exc)
+        except Exception:
+            print_error(self, exc)
 
     # -- waiting ------------------------------------------------------------------------------
 
@@ -205,7 +232,7 @@ class GreenThread:
                 if self._waiters and token in self._waiters:
                     self._waiters.remove(token)
         if self._exc is not None:
-            raise self._exc.with_traceback(self._exc.__traceback__)
+            raise self._exc.with_traceback(self._tb)
         return self._value
 
     def __await__(self):
@@ -261,6 +288,17 @@ class GreenThread:
         self._args = self._kwargs = None
         self._observed = True
         self._finish(None, exc)
+
+
+def print_error(gt: GreenThread, exc: BaseException) -> None:
+    """Print the traceback of a green thread's exception on stderr, as threading does."""
+    print(f"Exception in green thread {gt.label}:", file=sys.stderr)
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+
+
+error_reporter: Callable[[GreenThread, BaseException], None] = print_error
+"""Called with (green thread, exception) when a green thread raised and nobody waits for it
+(no wait(), no link), in the thread's own context; replace it to show errors elsewhere."""
 
 
 def as_exception(args: tuple, caller: str = "kill") -> BaseException:
@@ -343,6 +381,7 @@ def sleep(seconds: float = 0) -> None:
         hub.wait("sleep", None, seconds)
 
 
+@delivers
 def kill(gt: GreenThread, *throw_args: Any) -> None:
     """End `gt` by raising GreenletExit (or the given exception) in it, wherever it waits.
 

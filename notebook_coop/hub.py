@@ -35,6 +35,7 @@ from weakref import ref
 
 from greenlet import getcurrent, greenlet, settrace
 
+from .frames import delivers
 from .instruments import Fanout, Instrument, overrides
 
 READ = select.EPOLLIN if hasattr(select, "epoll") else selectors.EVENT_READ
@@ -268,6 +269,7 @@ class Hub:
             _adopt(g)
             return (g, 0)
 
+    @delivers
     def _block(self, reason: str, on: Any, requeue: bool) -> Any:
         """Switch out until woken through this greenlet's token; returns the wake value.
         With `requeue`, first put our own resume on the ready queue (a yield: sleep(0)).
@@ -339,6 +341,7 @@ class Hub:
         self._accounting = on
         self._rewire(self._tracing())
 
+    @delivers
     def _block_outside_task(self, g: greenlet, reason: str, on: Any, requeue: bool) -> Any:
         """block() for the root (or a foreign greenlet): always through the hub's loop."""
         if g is self.greenlet:

@@ -6,6 +6,7 @@ from time import monotonic, perf_counter
 
 import pytest
 
+from notebook_coop import greenthread
 from notebook_coop.greenthread import (
     GreenletExit,
     GreenThread,
@@ -312,7 +313,7 @@ def test_a_name_shows_in_its_repr():
     gt.wait()
 
 
-def test_state_moves_from_ready_to_running_to_blocked_to_dead():
+def test_state_moves_from_ready_to_running_to_blocked_to_how_it_ended():
     inside = []
     gt = spawn(lambda: (inside.append(getcurrent().state), sleep(10)))
     assert gt.state == "ready"
@@ -321,7 +322,7 @@ def test_state_moves_from_ready_to_running_to_blocked_to_dead():
     assert gt.state == "blocked(sleep)"
     assert gt.reason == "sleep"
     gt.kill()
-    assert gt.state == "dead"
+    assert gt.state == "killed"
 
 
 def test_parent_is_the_root_greenlet_for_threads_spawned_outside(clean_hub):
@@ -482,6 +483,74 @@ def test_the_traceback_is_printed_inside_the_threads_own_context(monkeypatch):
         cell.reset(token)
     sleep(0)
     assert routed.cells == {"cell-1"}
+
+
+def test_the_printed_traceback_names_the_green_thread(capsys):
+    spawn(explode)
+    sleep(0)
+    assert capsys.readouterr().err.startswith("Exception in green thread explode#")
+
+
+def test_error_reporter_is_replaceable_and_called_in_the_threads_context(monkeypatch):
+    cell = contextvars.ContextVar("cell")
+    seen = []
+    monkeypatch.setattr(greenthread, "error_reporter",
+                        lambda gt, exc: seen.append((gt.label, repr(exc), cell.get(None))))
+    token = cell.set("cell-2")
+    try:
+        gt = spawn(explode)
+    finally:
+        cell.reset(token)
+    sleep(0)
+    assert seen == [(gt.label, "ValueError('boom')", "cell-2")]
+
+
+def test_a_failing_error_reporter_falls_back_to_the_plain_traceback(monkeypatch, capsys):
+    def broken(gt, exc):
+        raise RuntimeError("reporter broke")
+
+    monkeypatch.setattr(greenthread, "error_reporter", broken)
+    spawn(explode)
+    sleep(0)
+    assert "ValueError: boom" in capsys.readouterr().err
+
+
+def test_each_wait_reraises_with_the_same_traceback():
+    gt = spawn(explode)
+    depths = []
+    for _ in range(3):
+        with pytest.raises(ValueError) as info:
+            gt.wait()
+        depths.append(len(info.traceback))
+    assert depths[0] == depths[1] == depths[2]
+
+
+@pytest.mark.parametrize(("end", "outcome", "state"), [
+    (lambda gt: gt.wait(), "returned", "done"),
+    (lambda gt: (sleep(0), gt.kill()), "killed", "killed"),
+    (lambda gt: gt.kill(), "cancelled", "cancelled"),  # never started
+])
+def test_state_of_a_finished_thread_says_how_it_ended(end, outcome, state):
+    gt = spawn(sleep, 0.01)
+    end(gt)
+    assert (gt.outcome, gt.state, gt.dead) == (outcome, state, True)
+
+
+def test_state_of_a_thread_that_raised_is_failed_and_exception_holds_the_error():
+    gt = spawn_n(explode)
+    sleep(0)
+    assert (gt.outcome, gt.state, repr(gt.exception)) == ("raised", "failed", "ValueError('boom')")
+
+
+def test_spawn_site_is_the_spawning_line_while_spawn_sites_are_recorded():
+    previous = greenthread.record_spawn_sites(True)
+    try:
+        gt = spawn(int); line = sys._getframe().f_lineno  # noqa: E702
+    finally:
+        greenthread.record_spawn_sites(previous)
+    gt.wait()
+    assert gt.spawn_site == (__file__, line)
+    assert spawn(int).spawn_site is None
 
 
 # -- contextvars ---------------------------------------------------------------------------------
