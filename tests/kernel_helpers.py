@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -55,10 +56,15 @@ class Kernel:
         """Execute `code`, wait for its reply and its idle status; returns its msg_id."""
         msg_id = self.send(code, cell_id)
         reply = self.replies[msg_id] = self.reply(msg_id, timeout)
-        self.wait_for(msg_id, lambda msgs: any(_is_idle(m) for m in msgs), timeout)
+        self.idle(msg_id, timeout)
         if reply["content"]["status"] != "ok" and not allow_error:
-            raise AssertionError(f"cell failed: {code!r}\n{self.text(msg_id)}")
+            raise AssertionError(f"cell failed: {code!r}\n{reply['content']}\n{self.text(msg_id)}")
         return msg_id
+
+    def idle(self, msg_id: str, timeout: float = 20) -> None:
+        """Wait until request `msg_id` is over (its idle status): after an error reply, the
+        kernel aborts requests that arrive before then."""
+        self.wait_for(msg_id, lambda msgs: any(_is_idle(m) for m in msgs), timeout)
 
     def reply(self, msg_id: str, timeout: float = 20) -> dict:
         """The shell reply to request `msg_id`."""
@@ -84,7 +90,7 @@ class Kernel:
                 msg = self.kc.get_iopub_msg(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 return
-            self.by_parent[msg["parent_header"].get("msg_id", "")].append(msg)
+            self._file(msg)
 
     def wait_for(self, msg_id: str, done, timeout: float = 10) -> list[dict]:
         """Drain IOPub until `done(messages of msg_id)` holds; AssertionError after `timeout`."""
@@ -97,8 +103,13 @@ class Kernel:
                 msg = self.kc.get_iopub_msg(timeout=min(left, 0.5))
             except queue.Empty:
                 continue
-            self.by_parent[msg["parent_header"].get("msg_id", "")].append(msg)
+            self._file(msg)
         return self.by_parent[msg_id]
+
+    def _file(self, msg: dict) -> None:
+        """Keep `msg` under its parent, with the wall-clock time it was read (`received`)."""
+        msg["received"] = time.time()
+        self.by_parent[msg["parent_header"].get("msg_id", "")].append(msg)
 
     def wait_for_text(self, msg_id: str, text: str, timeout: float = 10) -> str:
         """Drain IOPub until `text` appears in the output of request `msg_id`."""
@@ -118,6 +129,14 @@ class Kernel:
         return [m for m in self.by_parent[msg_id] if m["msg_type"] == msg_type]
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def plain(text: str) -> str:
+    """`text` without ANSI colour codes (IPython colours its tracebacks)."""
+    return ANSI.sub("", text)
+
+
 def _is_idle(msg: dict) -> bool:
     return msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle"
 
@@ -129,7 +148,7 @@ def _text(msgs: list[dict]) -> str:
         if m["msg_type"] == "stream":
             parts.append(content["text"])
         elif m["msg_type"] == "error":
-            parts.append("\n".join(content["traceback"]) + f"\n{content['ename']}")
+            parts.append(plain("\n".join(content["traceback"])) + f"\n{content['ename']}")
         elif m["msg_type"] in ("execute_result", "display_data", "update_display_data"):
             parts.append(content["data"].get("text/plain", ""))
     return "".join(parts)

@@ -21,11 +21,15 @@ hub itself until it is woken; the other green threads keep running and printing 
 While a plain (non-async) cell blocks the kernel handles no other request, widget clicks
 included; an async cell that waits with `await gt` keeps it serving.
 
-Interrupt (the stop button, Ctrl-C in a terminal):
-- while a cell waits on a green call: KeyboardInterrupt in the cell; green threads live on;
-- press again while a green thread hogs the CPU: KeyboardInterrupt inside that green thread;
-- while the kernel idles and a green thread never yields: KeyboardInterrupt in that green
-  thread (its traceback lands in its own cell) and the kernel answers again.
+The blocking detector (notebook_coop.watch.monitor) runs while the extension is loaded: when a
+green thread (or the cell itself) holds the hub while other green work is due, it says so in
+the culprit's cell as it happens (`%greenmonitor on|off [--threshold S]`).
+
+Interrupt (the stop button, Ctrl-C in a terminal), pressed once (see jupyter.stop_button):
+- while a cell waits on a green call: KeyboardInterrupt in the cell; green threads live on,
+  except one that holds the hub at that moment, which gets a KeyboardInterrupt too;
+- while the kernel idles: KeyboardInterrupt only in a green thread that holds the hub (its
+  traceback lands in its own cell), and the kernel answers again.
 
 asyncio both ways. In a cell, `await gt` waits for a green thread while the kernel keeps serving
 requests. In a green thread, `wait_awaitable(coro_or_future)` runs a coroutine on the kernel's
@@ -58,6 +62,10 @@ from greenlet import getcurrent
 from .. import tpool
 from ..greenthread import GreenThread, kill_all, live_threads
 from ..hub import Hub, WrongThreadError, get_hub, peek_hub
+from ..watch.monitor import Monitor
+from . import tracebacks
+from .block_reports import CellReports
+from .stop_button import StopButton
 
 __all__ = ["KernelDriver", "current_driver", "install", "uninstall", "wait_awaitable"]
 
@@ -90,22 +98,35 @@ class KernelDriver:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.cells: dict[str, int] = {}
         """msg_id of each execute request -> its execution count, for 'spawning cell'."""
+        self.request_parent: dict | None = None
+        """The parent message of the cell running now (None between cells)."""
         self.longest_tick = 0.0
         self.tick_count = 0
+        self.monitor: Monitor | None = None
+        self.reports: CellReports | None = None
+        self.stop_button = StopButton(self)
         self._timer: asyncio.TimerHandle | None = None
         self._outer_sigint: list = []
         self._ticking = False
-        self._interrupting = False
 
     # -- IPython events -----------------------------------------------------------------------
 
     def attach(self) -> None:
-        """Listen to the shell's execution events and arm the shutdown hook."""
+        """Listen to the shell's execution events, arm the shutdown hook, show green threads'
+        errors IPython's way and start the blocking detector."""
         events = self.shell.events
         events.register("pre_execute", self.pre_execute)
         events.register("pre_run_cell", self.pre_run_cell)
         events.register("post_execute", self.post_execute)
         atexit.register(self.shutdown)
+        tracebacks.install(self.shell)
+        if _on_main_thread():
+            self.monitor = Monitor(get_hub())
+            self.monitor.checks.append(self.stop_button.check)
+            self.reports = CellReports(self.shell, self)
+            self.monitor.prepare.append(self.reports.prepare_thread)
+            self.monitor.subscribe(self.reports)
+            self.monitor.start()
 
     def detach(self) -> None:
         """Undo attach() and unbind from the loop; the hub and its green threads stay."""
@@ -118,14 +139,22 @@ class KernelDriver:
         atexit.unregister(self.shutdown)
         while self._outer_sigint and _on_main_thread():
             signal.signal(signal.SIGINT, self._outer_sigint.pop())
+        self.stop_monitor()
+        tracebacks.uninstall(self.shell)
         self.unbind()
+
+    def stop_monitor(self) -> None:
+        """Stop the blocking detector's thread (at unload and shutdown)."""
+        if self.monitor is not None:
+            self.monitor.stop()
 
     def pre_execute(self) -> None:
         """A cell starts: bind to the loop if needed, take over SIGINT for green waits."""
         if not _on_main_thread():
             return
         self.bind()
-        self._outer_sigint.append(signal.signal(signal.SIGINT, self._on_sigint))
+        self.request_parent = _request(self.shell)
+        self._outer_sigint.append(signal.signal(signal.SIGINT, self.stop_button.on_sigint))
         self.wake()
 
     def pre_run_cell(self, info: Any) -> None:
@@ -139,6 +168,7 @@ class KernelDriver:
         """A cell ended: give SIGINT back, and let the loop drive what the cell spawned."""
         if not _on_main_thread():
             return
+        self.request_parent = None
         if self._outer_sigint:
             signal.signal(signal.SIGINT, self._outer_sigint.pop())
         self.bind()
@@ -200,7 +230,7 @@ class KernelDriver:
     def _tick(self) -> None:
         """One bounded pass of the hub, with SIGINT aimed at a green thread that never yields."""
         started = perf_counter()
-        previous = signal.signal(signal.SIGINT, self._on_sigint)
+        previous = signal.signal(signal.SIGINT, self.stop_button.on_sigint)
         self._ticking = True
         deadline = None
         try:
@@ -219,24 +249,14 @@ class KernelDriver:
 
     # -- SIGINT -------------------------------------------------------------------------------
 
-    def _on_sigint(self, signum: int, frame: Any) -> None:
-        """Never raise in the hub's own greenlet: see the module docstring for the three cases."""
-        hub = self.hub or peek_hub()
-        in_green_thread = getattr(getcurrent(), "task", None) is not None
-        if hub is not None and hub.root_blocked and not self._interrupting:
-            self._interrupting = True
-            hub.call_threadsafe(self._interrupt_root, hub)
-        elif in_green_thread:
-            self._interrupting = False  # this one counts as the delivery
-            raise KeyboardInterrupt
-        elif not self._ticking and self._outer_sigint and callable(self._outer_sigint[-1]):
-            self._outer_sigint[-1](signum, frame)
+    @property
+    def ticking(self) -> bool:
+        """Whether a kernel-driven tick runs now (on the kernel's loop)."""
+        return self._ticking
 
-    def _interrupt_root(self, hub: Hub) -> None:
-        if self._interrupting:
-            self._interrupting = False
-            if hub.root_blocked:
-                hub.throw_into(hub.root, KeyboardInterrupt())
+    def outer_sigint(self) -> Any:
+        """The SIGINT handler the kernel installed for the running request, or None."""
+        return self._outer_sigint[-1] if self._outer_sigint else None
 
     # -- asyncio both ways --------------------------------------------------------------------
 
@@ -252,6 +272,7 @@ class KernelDriver:
     def shutdown(self) -> None:
         """At interpreter exit: kill every green thread so its `finally:` blocks run."""
         hub = peek_hub()
+        self.stop_monitor()
         self.unbind()
         if hub is None or hub.thread_id != threading.get_ident():
             return
@@ -277,10 +298,14 @@ def _kernel_loop(shell: Any) -> asyncio.AbstractEventLoop | None:
     return loop if loop is not None and loop.is_running() else None
 
 
-def _request_header(shell: Any) -> dict:
+def _request(shell: Any) -> dict | None:
+    """The parent message of the request running now, or None outside a kernel."""
     kernel = getattr(shell, "kernel", None)
-    parent = kernel.get_parent("shell") if kernel is not None else None
-    return (parent or {}).get("header", {})
+    return (kernel.get_parent("shell") or None) if kernel is not None else None
+
+
+def _request_header(shell: Any) -> dict:
+    return (_request(shell) or {}).get("header", {})
 
 
 def wait_awaitable(aw: Awaitable) -> Any:

@@ -1,7 +1,8 @@
 """The IPython extension: `%load_ext notebook_coop` (or a kernelspec with `--ext notebook_coop`).
 
-Loading attaches the kernel driver (see notebook_coop.jupyter.driver) and registers the magics;
-unloading detaches both. Loading twice, or `%reload_ext`, never leaves a second driver.
+Loading attaches the kernel driver (see notebook_coop.jupyter.driver), which starts the blocking
+detector and shows green threads' errors IPython's way, and registers the magics; unloading
+undoes both. Loading twice, or `%reload_ext`, never leaves a second driver.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..watch import origin
-from . import driver, magics, patch_magics, trace_magics
+from . import driver, magics, monitor_magic, patch_magics, trace_magics
 
 
 def load_ipython_extension(ip: Any) -> None:
@@ -20,10 +21,12 @@ def load_ipython_extension(ip: Any) -> None:
     trace_magics.register(ip)
     origin.set_finders(lambda gt: magics.spawning_cell(ip, gt),
                        lambda filename: _cell_name(ip, filename))
+    monitor_magic.register(ip)
 
 
 def unload_ipython_extension(ip: Any) -> None:
     """Detach from the loop and remove the magics; green threads and the hub live on."""
+    monitor_magic.unregister(ip)
     origin.set_finders(None, None)
     magics.unregister(ip, trace_magics.TraceMagics)
     magics.unregister(ip)

@@ -23,10 +23,10 @@ import ast
 import contextlib
 import contextvars
 import inspect
-import traceback
 import weakref
+from collections import Counter, OrderedDict
 from collections.abc import Callable
-from time import monotonic
+from time import monotonic, strftime
 from typing import Any, NamedTuple
 
 from IPython.core.error import UsageError
@@ -34,14 +34,16 @@ from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from ..greenthread import GreenletExit, GreenThread, kill_all, live_threads, start_after
+from ..greenthread import GreenThread, kill_all, live_threads, start_after
 from ..hub import get_hub
 from ..sync import Event, Semaphore
 from ..timeout import Timeout
 from ..watch.describe import describe
 from ..watch.lints import live_lints
 from ..watch.runinfo import format_run_info
+from .block_reports import status_lines
 from .driver import current_driver
+from .tracebacks import show_error
 
 STATUS_REFRESH = 1.0
 """Seconds between refreshes of a running %%greenspawn's status line."""
@@ -50,6 +52,12 @@ REPLACE_GRACE = 1.0
 """Seconds the green threads a re-run cell replaces get to unwind."""
 
 _VALUED = {"-n", "--name", "--pool", "--after", "--timeout", "-o"}
+
+ENDED_KEPT = 200
+"""Finished green threads of the magics remembered by name and id, for %greenkill's answer."""
+
+STATES = ("running", "done", "failed", "killed", "cancelled")
+"""The words of the status lines, %greenwait and %greenkill, in the order they are listed."""
 
 
 class Origin(NamedTuple):
@@ -64,11 +72,23 @@ class Origin(NamedTuple):
 _origins: weakref.WeakKeyDictionary[GreenThread, Origin] = weakref.WeakKeyDictionary()
 
 
+class Ended(NamedTuple):
+    """A finished green thread of the magics: when it ended and how (a state word)."""
+
+    at: float
+    wall: str
+    state: str
+
+
+_ended: OrderedDict[str, list[Ended]] = OrderedDict()
+"""Names (NAME and NAME[i]) and ids (#N) of finished green threads -> how they ended."""
+
+
 @magics_class
 class GreenMagics(Magics):
     """%%greenspawn, %greenspawn, %greenthreads, %greenkill, %greenwait."""
 
-    @magic_arguments()
+    @magic_arguments(name="%greenspawn")
     @argument("-n", type=int, default=None, metavar="N",
               help="run N copies; each sees its own `index` (0 to N-1)")
     @argument("--name", help="name the green thread(s) (copies are NAME[i]); live ones of "
@@ -85,7 +105,8 @@ class GreenMagics(Magics):
     @argument("code", nargs="*", help="line form only: the call (or statement) to run")
     @line_cell_magic
     def greenspawn(self, line: str, cell: str | None = None) -> None:
-        """Run the cell body (or the rest of the line) as green thread(s) in the notebook.
+        """Run the cell body as green thread(s) in the notebook; the line form
+        `%greenspawn [options] CODE` runs the rest of the line.
 
         Without --wait the cell returns at once and shows a live status line; output and
         tracebacks of the green threads land in this cell, also later.
@@ -105,9 +126,9 @@ class GreenMagics(Magics):
         if args.output:
             self.shell.user_ns[args.output] = threads if args.n is not None else threads[0]
         if args.wait:
-            _wait_or_kill(threads)
+            _wait_or_kill(self.shell, threads)
         elif getattr(self.shell, "kernel", None) is not None:
-            SpawnStatus(_label(args, threads), threads).show()
+            SpawnStatus(_label(args, threads), threads).show(self.shell)
 
     @magic_arguments()
     @argument("--tree", action="store_true",
@@ -142,12 +163,23 @@ class GreenMagics(Magics):
     def greenkill(self, line: str) -> None:
         """Kill green threads by name or id (or --all); their `finally:` blocks run."""
         args = parse_argstring(self.greenkill, line)
-        if args.all == bool(args.targets):
-            raise UsageError("give names or ids of green threads, or --all (not both)")
-        threads = live_threads() if args.all else _select(args.targets, live_threads())
+        if not args.all and not args.targets:
+            raise UsageError("give the names or ids of the green threads to kill (see "
+                             "%greenthreads), or --all")
+        if args.all and args.targets:
+            raise UsageError("give names or ids, or --all, but not both")
+        if args.all:
+            threads, finished = live_threads(), []
+        else:
+            finished = [t for t in args.targets if _ended_only(t, live_threads())]
+            live = [t for t in args.targets if t not in finished]
+            threads = _select(live, live_threads())
         stragglers = kill_all(threads, REPLACE_GRACE)
-        print(f"killed {len(threads) - len(stragglers)} green thread(s)"
-              + (f"; still unwinding: {_names(stragglers)}" if stragglers else ""))
+        if threads or not finished:
+            print(f"killed {len(threads) - len(stragglers)} green thread(s)"
+                  + (f"; still unwinding: {_names(stragglers)}" if stragglers else ""))
+        for target in finished:
+            print(_already_finished(target))
 
     @magic_arguments()
     @argument("--timeout", type=float, metavar="S", help="stop waiting after S seconds")
@@ -210,6 +242,10 @@ def _compile_body(shell: Any, code: str, count: int, with_index: bool) -> Callab
     fn = namespace["greenspawn_cell"]
     if inspect.isgeneratorfunction(fn):
         raise UsageError("the body of %%greenspawn cannot contain `yield`")
+    names = {"co_name": "<module>"}  # so that tracebacks read as any failing cell's
+    if hasattr(fn.__code__, "co_qualname"):
+        names["co_qualname"] = "<module>"
+    fn.__code__ = fn.__code__.replace(**names)
     return fn
 
 
@@ -238,45 +274,50 @@ def _spawn_copies(body: Callable, args: Any, origin: Origin) -> list[GreenThread
     threads = []
     for index_args in copies:
         name = args.name and (args.name if args.n is None else f"{args.name}[{index_args[0]}]")
-        gt = GreenThread(get_hub(), _run_body, (body, index_args, args.timeout, slots), None,
-                         name=name or None)
+        runner = _runner(body, index_args, args.timeout, slots, f"In[{origin.count}]")
+        gt = GreenThread(get_hub(), runner, (), None, name=name or None)
+        gt.spawn_site = (body.__code__.co_filename, 1)
         start_after(gt, args.after)
         _origins[gt] = origin
+        gt._link(_note_end)
         threads.append(gt)
     return threads
 
 
-def _run_body(body: Callable, index_args: tuple, seconds: float | None,
-              slots: Semaphore | None) -> Any:
-    with slots or contextlib.nullcontext(), Timeout(seconds):
-        return body(*index_args)
+def _runner(body: Callable, index_args: tuple, seconds: float | None, slots: Semaphore | None,
+            cell: str) -> Callable:
+    """The body of one copy, named for its cell (an unnamed copy's label is `In[3]#12`)."""
+    def run() -> Any:
+        with slots or contextlib.nullcontext(), Timeout(seconds):
+            return body(*index_args)
+
+    run.__name__ = run.__qualname__ = cell
+    return run
 
 
-def _wait_or_kill(threads: list[GreenThread]) -> None:
-    """--wait: block until all end; raise the first failure after printing the others."""
-    __tracebackhide__ = True  # noqa: F841
+def _note_end(gt: GreenThread) -> None:
+    """Remember how a magic's green thread ended, under its names and its id."""
+    ended = Ended(monotonic(), strftime("%H:%M:%S"), gt.state)
+    origin = _origins.get(gt)
+    for key in {f"#{gt.id}", gt.name, origin and origin.name} - {None}:
+        _ended.setdefault(key, []).append(ended)
+        _ended.move_to_end(key)
+    while len(_ended) > ENDED_KEPT:
+        _ended.popitem(last=False)
+
+
+def _wait_or_kill(shell: Any, threads: list[GreenThread]) -> None:
+    """--wait: block until all end; raise the first failure after showing the others."""
     try:
         wait_all(threads, None, handles_errors=True)
     except BaseException:
         kill_all(threads, REPLACE_GRACE)
         raise
-    failed = [gt for gt in threads if _error(gt) is not None]
+    failed = [gt for gt in threads if gt.outcome == "raised"]
     for gt in failed[1:]:
-        exc = _error(gt)
-        traceback.print_exception(type(exc), exc, exc.__traceback__)
+        show_error(shell, gt.exception, thread=gt)
     if failed:
-        exc = _error(failed[0])
-        raise exc.with_traceback(_from_body(exc.__traceback__))
-
-
-def _from_body(tb: Any) -> Any:
-    """The traceback from the cell body's frame on, without the machinery above it."""
-    start = tb
-    while tb is not None:
-        if tb.tb_frame.f_code.co_name == "greenspawn_cell":
-            return tb
-        tb = tb.tb_next
-    return start
+        raise failed[0].exception
 
 
 def wait_all(threads: list[GreenThread], timeout: float | None,
@@ -305,15 +346,6 @@ def wait_all(threads: list[GreenThread], timeout: float | None,
     return [gt for gt in threads if not gt.dead]
 
 
-def _error(gt: GreenThread) -> BaseException | None:
-    """The exception a finished green thread ended with, or None."""
-    try:
-        gt.wait()
-    except BaseException as exc:
-        return exc
-    return None
-
-
 def _label(args: Any, threads: list[GreenThread]) -> str:
     if args.name:
         return args.name
@@ -323,7 +355,9 @@ def _label(args: Any, threads: list[GreenThread]) -> str:
 
 class SpawnStatus:
     """A status line under a %%greenspawn cell, updated in place through a display handle:
-    how many copies run, finished or failed (with the first error), and the time so far."""
+    how many copies run, are done, failed (with the first error), were killed or cancelled,
+    and the time so far. While one of them holds the hub, the blocking detector updates it
+    (the `note`), since its own refresh waits for the hub."""
 
     def __init__(self, label: str, threads: list[GreenThread]) -> None:
         self.label, self.threads = label, threads
@@ -331,33 +365,38 @@ class SpawnStatus:
         self.ended: float | None = None
         self.handle: Any = None
         self.context = None
+        self.parent: dict | None = None
+        self.note: str | None = None
 
-    def show(self) -> None:
+    @property
+    def display_id(self) -> str:
+        return self.handle.display_id
+
+    def show(self, shell: Any) -> None:
         """Display it in the current cell and keep it fresh until every copy ends."""
         self.context = contextvars.copy_context()
+        self.parent = shell.kernel.get_parent("shell")
         self.handle = display(self, display_id=True)
         for gt in self.threads:
             gt._link(self._ended_one)
+        status_lines.add(self)
         get_hub().call_later(STATUS_REFRESH, self._refresh)
 
     def __repr__(self) -> str:
-        counts = {"running": 0, "done": 0, "failed": 0}
-        first_error = None
-        for gt in self.threads:
-            exc = _error(gt) if gt.dead else None
-            counts["running" if not gt.dead else "failed" if exc else "done"] += 1
-            if first_error is None and exc is not None and not isinstance(exc, GreenletExit):
-                first_error = f"{type(exc).__name__}: {exc}".rstrip(": ")
-        parts = [f"{n} {state}" for state, n in counts.items() if n]
+        counts = _counts(self.threads)
+        parts = [f"{n} {state}" for state, n in counts.items()]
         if len(self.threads) == 1:
-            parts = [next(state for state, n in counts.items() if n)]
+            parts = list(counts)
+        failed = next((gt for gt in self.threads if gt.outcome == "raised"), None)
+        error = f" ({_error_line(failed.exception)})" if failed is not None else ""
         elapsed = (self.ended or monotonic()) - self.started
-        error = f" ({first_error})" if first_error else ""
-        return f"{self.label}: {', '.join(parts)}{error} [{elapsed:.1f} s]"
+        note = f"; {self.note}" if self.note and self.ended is None else ""
+        return f"{self.label}: {', '.join(parts)}{error} [{elapsed:.1f} s]{note}"
 
     def _ended_one(self, _: GreenThread) -> None:
         if all(gt.dead for gt in self.threads):
             self.ended = monotonic()
+            status_lines.discard(self)
         self._update()
 
     def _refresh(self, _a: Any = None, _b: Any = None) -> None:
@@ -367,6 +406,16 @@ class SpawnStatus:
 
     def _update(self) -> None:
         self.context.run(self.handle.update, self)
+
+
+def _counts(threads: list[GreenThread]) -> dict[str, int]:
+    """How many of `threads` are in each state word (running, done, failed, ...), in order."""
+    counts = Counter("running" if not gt.dead else gt.state for gt in threads)
+    return {state: counts[state] for state in STATES if counts[state]}
+
+
+def _error_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
 # -- listing and choosing ---------------------------------------------------------------------
@@ -397,7 +446,7 @@ def _matches(gt: GreenThread, target: str) -> bool:
 def _row(shell: Any, gt: GreenThread) -> tuple[str, ...]:
     state = gt.state.split("(")[0]
     waiting = " ".join(filter(None, [gt.reason, describe(gt.waiting_on)]))
-    return (str(gt.id), gt.name or "", state, waiting, f"{gt.run_time:.3f} s",
+    return (str(gt.id), gt.label, state, waiting, f"{gt.run_time:.3f} s",
             str(gt.switches), _spawning_cell(shell, gt))
 
 
@@ -418,20 +467,38 @@ def _spawning_cell(shell: Any, gt: GreenThread) -> str:
 
 
 def _names(threads: list[GreenThread]) -> str:
-    return ", ".join(gt.name or f"#{gt.id}" for gt in threads)
+    return ", ".join(gt.label for gt in threads)
 
 
 def _summary(threads: list[GreenThread], running: list[GreenThread]) -> str:
+    """How each of `threads` ended: `2 done; 1 killed; w[2] failed: ValueError: x; ...`."""
     ended = [gt for gt in threads if gt.dead]
-    failed = [(gt, _error(gt)) for gt in ended]
-    failed = [(gt, exc) for gt, exc in failed
-              if exc is not None and not isinstance(exc, GreenletExit)]
-    parts = [f"{len(ended) - len(failed)} done"]
-    parts += [f"{gt.name or '#' + str(gt.id)} failed: {type(exc).__name__}: {exc}"
-              for gt, exc in failed]
+    counts = _counts([gt for gt in ended if gt.outcome != "raised"])
+    parts = [f"{n} {state}" for state, n in counts.items()] or ["0 done"]
+    parts += [f"{gt.label} failed: {_error_line(gt.exception)}"
+              for gt in ended if gt.outcome == "raised"]
     if running:
         parts.append(f"still running: {_names(running)}")
     return "; ".join(parts)
+
+
+def _ended_only(target: str, live: list[GreenThread]) -> bool:
+    """Whether `target` names (or numbers) only green threads of the magics that finished."""
+    return not any(_matches(gt, target) for gt in live) and _ended_key(target) in _ended
+
+
+def _ended_key(target: str) -> str:
+    return f"#{target.lstrip('#')}" if target.lstrip("#").isdigit() else target
+
+
+def _already_finished(target: str) -> str:
+    """`worker: already finished, the last 12.3 s ago (at 14:02:31): 3 done`."""
+    endings = _ended[_ended_key(target)]
+    last = max(endings)
+    counts = Counter(e.state for e in endings)
+    how = ", ".join(f"{counts[s]} {s}" for s in STATES if counts[s])
+    return (f"{target}: already finished, the last {monotonic() - last.at:.1f} s ago "
+            f"(at {last.wall}): {how}")
 
 
 # -- registration -----------------------------------------------------------------------------

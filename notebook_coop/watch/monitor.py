@@ -69,6 +69,10 @@ class BlockReport:
     """This is the n-th block at the same place within `collapse_for` seconds."""
     total: float = 0.0
     """Seconds those `repeat` blocks held the hub together (this one so far included)."""
+    first_block: int = 0
+    """The number of the block reported in full first at this place: repeats belong to it."""
+    collapsed: bool = False
+    """True for the closing report of a repeat that was not reported while it lasted."""
 
     @property
     def line(self) -> traceback.FrameSummary | None:
@@ -81,6 +85,7 @@ class _Place:
     """Where blocks happened: when it was last reported in full, and what came since."""
 
     reported_at: float
+    block: int
     count: int = 1
     total: float = 0.0
     emitted_at: float = 0.0
@@ -110,8 +115,12 @@ class Monitor:
         self.collapse_for = collapse_for
         self.checks: list[Callable[[], None]] = []
         """Called on the watchdog's thread after every look (the stop button uses it)."""
+        self.prepare: list[Callable[[], None]] = []
+        """Called once on the watchdog's thread as it starts, before its first look."""
         self._subscribers: list[Callable[[BlockReport], None]] = []
         self._mark = (hub.slices, monotonic())
+        self.idle_at = 0.0
+        """When a look last found no work due and no pass running (time.monotonic)."""
         self._block: _Block | None = None
         self._places: dict[tuple, _Place] = {}
         self._count = 0
@@ -142,6 +151,10 @@ class Monitor:
         if callback in self._subscribers:
             self._subscribers.remove(callback)
 
+    def subscribed(self, callback: Callable[[BlockReport], None]) -> bool:
+        """Whether `callback` hears the reports."""
+        return callback in self._subscribers
+
     # -- running ------------------------------------------------------------------------------
 
     @property
@@ -171,6 +184,11 @@ class Monitor:
         self._block = None
         record_spawn_sites(self._sites_before)
 
+    @property
+    def blocks(self) -> int:
+        """How many blocks it has noticed so far (the last report's `block` number at most)."""
+        return self._count
+
     def held_for(self) -> float:
         """Seconds the hub's current run slice has held it, as the watchdog last saw it (0 if
         the hub switched since). Safe from any thread, a signal handler included."""
@@ -183,6 +201,8 @@ class Monitor:
         return since if self.hub.slices == slices else None
 
     def _watch(self) -> None:
+        for prepare in self.prepare:
+            prepare()
         while not self._stopping.wait(self._threshold / 4):
             try:
                 self.look(monotonic())
@@ -198,7 +218,10 @@ class Monitor:
         hub = self.hub
         slices = hub.slices
         held_slices, since = self._mark
-        if slices != held_slices or not (hub.work_due() or hub.driven):
+        eligible = hub.work_due() or hub.driven
+        if not eligible:
+            self.idle_at = now
+        if slices != held_slices or not eligible:
             self._mark = (slices, now)
             if self._block is not None:
                 self._end(now)
@@ -213,13 +236,13 @@ class Monitor:
         if found is None:
             return
         kind, thread, stack, key = found
+        self._count += 1
         place = self._places.get(key)
         fresh = place is None or now - place.reported_at > self.collapse_for
         if fresh:
-            place = self._places[key] = _Place(reported_at=now)
+            place = self._places[key] = _Place(reported_at=now, block=self._count)
         else:
             place.count += 1
-        self._count += 1
         self._block = _Block(self._count, since, kind, thread, stack, place, fresh)
         if fresh:
             self._emit_block(now, ended=False)
@@ -260,7 +283,8 @@ class Monitor:
             culprit=thread.label if thread is not None else block.kind,
             held=held, ended=ended, stack=block.stack,
             spawn_site=getattr(thread, "spawn_site", None), repeat=place.count,
-            total=place.total if ended else place.total + held)
+            total=place.total if ended else place.total + held, first_block=place.block,
+            collapsed=not block.full)
 
     def _flush(self, now: float) -> None:
         """Send collapsed reports whose turn came; forget places quiet for long enough."""
@@ -290,15 +314,24 @@ def _culprit(hub: Hub) -> tuple[str, GreenThread | None, list, tuple] | None:
         return None
     kind, thread, frames = _walk(frame)
     users = [f for f in frames if not is_library(f.f_code)] or frames
-    if kind == "green thread":
-        code = users[-1].f_code if users else _RUN_ON  # its outermost frame: the function
+    if kind == "green thread" and users:
+        code = users[-1].f_code  # its outermost frame: the function it runs
         key = (kind, code.co_filename, code.co_firstlineno)
+    elif kind == "green thread":  # it runs a function without Python frames (time.sleep)
+        key = (kind, function_name(getattr(thread, "func", None)))
     else:
         inner = users[0] if users else frame
         key = (kind, inner.f_code.co_filename, inner.f_lineno)
     stack = [traceback.FrameSummary(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
              for f in reversed(users[:MAX_FRAMES])]
     return kind, thread, stack, key
+
+
+def function_name(fn: Any) -> str:
+    """`module.qualname` of a callable, for a green thread that shows no frames of its own."""
+    name = getattr(fn, "__qualname__", None) or type(fn).__name__
+    module = getattr(fn, "__module__", None)
+    return f"{module}.{name}" if module else name
 
 
 def _walk(frame: FrameType | None) -> tuple[str, Any, list[FrameType]]:
