@@ -1,11 +1,43 @@
 """What the package installs for Jupyter: the kernelspec, and a notebook run by nbclient."""
 
+import re
+import struct
+from types import SimpleNamespace
+
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_server.services.kernelspecs.handlers import kernelspec_model
 from kernel_helpers import LOAD, REPO, running_kernel
 from nbclient import NotebookClient
 
 KERNELS = REPO / "jupyter-config" / "kernels"
+
+
+def png_size(path: str) -> tuple[int, int]:
+    """Width and height from a PNG's header."""
+    with open(path, "rb") as png:
+        header = png.read(24)
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_the_kernelspec_has_the_logos_the_jupyter_server_offers_the_launcher():
+    spec = KernelSpecManager(kernel_dirs=[str(KERNELS)]).get_kernel_spec("notebook_coop")
+    model = kernelspec_model(SimpleNamespace(base_url="/"), "notebook_coop", spec.to_dict(),
+                             spec.resource_dir)
+    assert set(model["resources"]) == {"logo-32x32", "logo-64x64", "logo-svg"}
+    for size in (32, 64):
+        assert png_size(f"{spec.resource_dir}/logo-{size}x{size}.png") == (size, size)
+    with open(f"{spec.resource_dir}/logo-svg.svg") as svg:
+        assert "<svg" in svg.read()
+
+
+def test_pyproject_installs_every_file_of_the_kernelspec():
+    listed = re.findall(r'"(jupyter-config/kernels/notebook_coop/[^"]+)"',
+                        (REPO / "pyproject.toml").read_text())
+    present = [f"jupyter-config/kernels/notebook_coop/{path.name}"
+               for path in (KERNELS / "notebook_coop").iterdir()]
+    assert sorted(listed) == sorted(present)
 
 
 def test_kernelspec_loads_the_extension_without_load_ext():

@@ -126,6 +126,60 @@ def test_help_shows_the_options(k):
         assert option in help_text
 
 
+def test_greenkill_of_threads_that_already_finished_says_when(k):
+    k.run("%%greenspawn -n 3 --name finisher --wait\nsleep(0.01)")
+    out = k.stdout(k.run("%greenkill finisher"))
+    assert out.startswith("finisher: already finished, the last ")
+    assert out.rstrip().endswith("3 done")
+    assert "no green thread" not in out
+
+
+def test_greenthreads_names_unnamed_threads_by_function_and_id(k):
+    k.run("from notebook_coop import spawn\ndef fetch():\n    sleep(30)\nfetcher = spawn(fetch)")
+    spawning = k.run("%%greenspawn -o celled\nsleep(30)")
+    count = k.replies[spawning]["content"]["execution_count"]
+    table = k.stdout(k.run("%greenthreads"))
+    ids = k.evaluate("fetcher.id, celled.id")
+    fetcher_id, celled_id = ids.strip("()").split(", ")
+    assert f"fetch#{fetcher_id}" in table
+    assert f"In[{count}]#{celled_id}" in table
+    k.run("fetcher.kill(); celled.kill()")
+
+
+def test_the_status_line_says_killed_for_threads_ended_by_greenkill(k):
+    cell = k.run("%%greenspawn -n 3 --name victim\nsleep(30)")
+    k.run("%greenkill victim")
+    k.wait_for_text(cell, "victim: 3 killed [")
+    assert "failed" not in k.text(cell)
+
+
+def test_the_status_line_says_cancelled_for_a_thread_killed_before_it_started(k):
+    cell = k.run("%%greenspawn --after 30 --name later\nprint('never')")
+    k.run("%greenkill later")
+    k.wait_for_text(cell, "later: cancelled [")
+
+
+def test_greenwait_says_how_each_ended(k):
+    k.run("%%greenspawn -n 2 --name mixed\nif index:\n    raise ValueError('second')\n")
+    k.run("%greenspawn --name sleeper sleep(30)")
+    k.run("%greenkill sleeper")
+    out = k.stdout(k.run("%greenwait mixed sleeper"))
+    assert out.strip() == "1 done; 1 killed; mixed[1] failed: ValueError: second"
+
+
+def test_bare_greenkill_says_what_to_give(k):
+    cell = k.run("%greenkill", allow_error=True)
+    assert "give the names or ids of the green threads to kill" in k.text(cell)
+    assert "not both" not in k.text(cell)
+
+
+def test_greenspawn_help_shows_the_cell_form_in_its_usage_line(k):
+    cell = k.run("%greenspawn?")
+    help_text = k.replies[cell]["content"]["payload"][0]["data"]["text/plain"]
+    assert "%%greenspawn [-n N]" in help_text
+    assert "%greenspawn [options] CODE" in help_text
+
+
 @pytest.mark.parametrize("line", [
     "%greenspawn -n x f()",
     "%greenspawn -n 0 f()",
