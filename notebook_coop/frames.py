@@ -36,12 +36,22 @@ def is_library(code: CodeType) -> bool:
     return code.co_filename.startswith(PACKAGE_DIR)
 
 
-def caller_site(depth: int = 2) -> tuple[str, int] | None:
-    """(filename, line) of the first frame outside notebook_coop, starting `depth` frames up."""
+def caller_site(depth: int = 2) -> tuple[CodeType, int] | None:
+    """(code, instruction offset) of the first frame outside notebook_coop, from `depth`
+    frames up (1: the caller of caller_site) outwards; `site_line` makes it a line. The line
+    is left for later: computing it costs more than everything else here."""
     frame: FrameType | None = sys._getframe(depth)
     while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
         frame = frame.f_back
-    return None if frame is None else (frame.f_code.co_filename, frame.f_lineno)
+    return None if frame is None else (frame.f_code, frame.f_lasti)
+
+
+def site_line(code: CodeType, offset: int) -> tuple[str, int]:
+    """(filename, line) of the instruction at `offset` in `code`."""
+    for start, end, line in code.co_lines():
+        if start <= offset < end and line is not None:
+            return code.co_filename, line
+    return code.co_filename, code.co_firstlineno
 
 
 def trimmed(tb: TracebackType | None) -> TracebackType | None:

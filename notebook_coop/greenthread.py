@@ -22,7 +22,7 @@ from typing import Any
 from greenlet import GreenletExit, greenlet
 from greenlet import getcurrent as _current_greenlet
 
-from .frames import caller_site, delivers
+from .frames import caller_site, delivers, site_line
 from .hub import get_hub, thread_of
 from .timeout import Timeout
 
@@ -58,7 +58,7 @@ class GreenThread:
     """
 
     __slots__ = ("id", "name", "parent", "created", "switches", "run_time", "resumed_at",
-                 "longest_slice", "yields", "context", "greenlet", "hub", "func", "spawn_site",
+                 "longest_slice", "yields", "context", "greenlet", "hub", "func", "_site",
                  "_args", "_kwargs", "_status", "_value", "_exc", "_tb", "_waiters", "_links",
                  "_observed", "_timer", "_local_to", "__weakref__")
 
@@ -75,8 +75,7 @@ class GreenThread:
         self.context = contextvars.copy_context()
         self.greenlet = None
         self.func, self._args, self._kwargs = fn, args, kwargs
-        self.spawn_site = caller_site() if _spawn_sites else None
-        """(filename, line) of the spawn call, while spawn sites are recorded."""
+        self._site: tuple | None = None
         self._status = _NEW
         self._value = self._exc = self._tb = self._waiters = self._links = self._timer = None
         self._local_to = None
@@ -88,6 +87,18 @@ class GreenThread:
 
     def __repr__(self) -> str:
         return f"<GreenThread {self.name or '#' + str(self.id)} {self.state}>"
+
+    @property
+    def spawn_site(self) -> tuple[str, int] | None:
+        """(filename, line) of the spawn call, if spawn sites were recorded at its spawn."""
+        site = self._site
+        if site is None or isinstance(site[0], str):
+            return site
+        return site_line(*site)
+
+    @spawn_site.setter
+    def spawn_site(self, site: tuple[str, int] | None) -> None:
+        self._site = site
 
     @property
     def label(self) -> str:
@@ -322,13 +333,19 @@ def require_callable(caller: str, fn: Any) -> None:
         raise TypeError(f"{caller}() needs a callable, not {type(fn).__name__}: {fn!r}")
 
 
-def _new(caller: str, func: Callable, args: tuple, kwargs: dict) -> GreenThread:
+def _new(caller: str, func: Callable, args: tuple, kwargs: dict, depth: int) -> GreenThread:
+    """A GreenThread for `caller` (spawn, spawn_n, spawn_after); `depth` frames up from here
+    is the code that called it, its spawn site (jumped to at once: walking up through our own
+    frames would make each of them a frame object, which costs at every spawn)."""
     require_callable(caller, func)
-    return GreenThread(get_hub(), func, args, kwargs)
+    gt = GreenThread(get_hub(), func, args, kwargs)
+    if _spawn_sites:
+        gt._site = caller_site(depth + 1)
+    return gt
 
 
 def _start_soon(caller: str, func: Callable, args: tuple, kwargs: dict) -> GreenThread:
-    gt = _new(caller, func, args, kwargs)
+    gt = _new(caller, func, args, kwargs, 3)
     gt.hub.ready.append((gt.hub.start, gt, None))
     return gt
 
@@ -345,7 +362,7 @@ def spawn_n(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
 
 def spawn_after(seconds: float, func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
     """Like spawn, started `seconds` from now; `cancel()` before then and it never runs."""
-    return start_after(_new("spawn_after", func, args, kwargs), seconds)
+    return start_after(_new("spawn_after", func, args, kwargs, 2), seconds)
 
 
 def start_after(gt: GreenThread, seconds: float) -> GreenThread:

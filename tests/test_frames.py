@@ -6,7 +6,7 @@ import traceback
 import pytest
 
 from notebook_coop import Timeout, sleep, spawn
-from notebook_coop.frames import caller_site, is_library, trimmed
+from notebook_coop.frames import caller_site, is_library, site_line, trimmed
 
 pytestmark = pytest.mark.usefixtures("clean_hub")
 
@@ -53,8 +53,9 @@ def test_a_traceback_of_library_frames_alone_is_kept_whole():
     assert trimmed(library_only) is library_only
 
 
-def test_caller_site_skips_notebook_coop_frames():
+def test_caller_site_skips_notebook_coop_frames_and_site_line_finds_its_line():
     line = sys._getframe().f_lineno + 1
     site = caller_site(1)
-    assert site == (__file__, line)
+    assert site_line(*site) == (__file__, line)
     assert not is_library(sys._getframe().f_code)
+

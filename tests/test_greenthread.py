@@ -6,7 +6,7 @@ from time import monotonic, perf_counter
 
 import pytest
 
-from notebook_coop import greenthread
+from notebook_coop import GreenPool, greenthread
 from notebook_coop.greenthread import (
     GreenletExit,
     GreenThread,
@@ -542,14 +542,18 @@ def test_state_of_a_thread_that_raised_is_failed_and_exception_holds_the_error()
     assert (gt.outcome, gt.state, repr(gt.exception)) == ("raised", "failed", "ValueError('boom')")
 
 
-def test_spawn_site_is_the_spawning_line_while_spawn_sites_are_recorded():
+@pytest.mark.parametrize("spawner", [
+    spawn, spawn_n, lambda f: spawn_after(0, f), lambda f: GreenPool().spawn(f)],
+    ids=["spawn", "spawn_n", "spawn_after", "GreenPool.spawn"])
+def test_spawn_site_is_the_spawning_line_while_spawn_sites_are_recorded(spawner):
     previous = greenthread.record_spawn_sites(True)
     try:
-        gt = spawn(int); line = sys._getframe().f_lineno  # noqa: E702
+        gt = spawner(int); line = sys._getframe().f_lineno  # noqa: E702
     finally:
         greenthread.record_spawn_sites(previous)
     gt.wait()
-    assert gt.spawn_site == (__file__, line)
+    spawning_line = spawner.__code__.co_firstlineno if spawner.__name__ == "<lambda>" else line
+    assert gt.spawn_site == (__file__, spawning_line)
     assert spawn(int).spawn_site is None
 
 

@@ -99,6 +99,17 @@ def test_greenmonitor_off_silences_the_reports_and_on_brings_them_back(k):
     k.run("%greenmonitor --threshold 0.1")
 
 
+def test_code_can_subscribe_to_the_reports(k):
+    k.run("from notebook_coop.jupyter.driver import current_driver\nheard = []\n"
+          "def mine():\n    return [(r.kind, r.ended) for r in heard\n"
+          "            if r.culprit.startswith('subscribed_block')]\n"
+          "current_driver().monitor.subscribe(heard.append)")
+    k.run("def subscribed_block():\n    time.sleep(0.3)\nspawn(subscribed_block)")
+    k.run("while len(mine()) < 2:  # the watchdog reports the end at its next look\n"
+          "    sleep(0.01)\ncurrent_driver().monitor.unsubscribe(heard.append)", timeout=10)
+    assert k.evaluate("mine()") == "[('green thread', False), ('green thread', True)]"
+
+
 @pytest.mark.parametrize("line", ["maybe", "--threshold x", "--threshold -1", "on off"])
 def test_greenmonitor_with_bad_input_prints_its_usage(k, line):
     cell = k.run(f"%greenmonitor {line}", allow_error=True)
