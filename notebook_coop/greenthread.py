@@ -153,9 +153,9 @@ class GreenThread:
 
     @property
     def exception(self) -> BaseException | None:
-        """The exception it ended with (GreenletExit if killed), or None; its traceback is
-        the one it ended with, whatever re-raising it did since."""
-        return None if self._exc is None else self._exc.with_traceback(self._tb)
+        """The exception it ended with (GreenletExit if killed), or None. (Each `wait()`
+        re-raises it with the traceback it ended with.)"""
+        return self._exc
 
     # -- running -------------------------------------------------------------------------------
 

@@ -50,6 +50,8 @@ class CellReports:
         self.kernel = getattr(shell, "kernel", None)
         self._shown: dict[str, None] = {}
         """Display ids shown, oldest first."""
+        self._root_cells: dict[int, dict | None] = {}
+        """Blocks by the cell itself that are still going on -> the cell they began in."""
         self.after_block = 0
         """Only blocks numbered above this are shown (those before began while off)."""
 
@@ -77,9 +79,13 @@ class CellReports:
             self._note_in_status_lines(report)
 
     def _cell_of(self, report: BlockReport) -> dict | None:
-        """The parent message of the culprit's cell, or None if it has none."""
+        """The parent message of the culprit's cell, or None if it has none. The cell itself
+        is the one running when its block began (it may have finished when the block ends)."""
         if report.thread is None:
-            return self.driver.request_parent
+            if report.ended:
+                return self._root_cells.pop(report.block, None) or self.driver.request_parent
+            cell = self._root_cells.setdefault(report.block, self.driver.request_parent)
+            return cell
         var = getattr(self.kernel, "_shell_parent", None)
         return report.thread.context.get(var) if var is not None else None
 
@@ -89,8 +95,8 @@ class CellReports:
             del self._shown[next(iter(self._shown))]
 
     def _note_in_status_lines(self, report: BlockReport) -> None:
-        note = None if report.ended else f"{report.culprit} has held the hub for " \
-                                          f"{report.held:.1f} s"
+        note = None if report.ended else (
+            report.thread, f"{report.culprit} has held the hub for {report.held:.1f} s")
         for status in list(status_lines):
             if report.thread in status.threads and status.ended is None:
                 status.note = note
@@ -110,10 +116,10 @@ def describe(shell: Any, report: BlockReport) -> str:
     else:
         now = "an unknown line"
     if report.ended:
-        again = (f" ({report.repeat} blocks at this place so far, {report.total:.1f} s in all)"
+        again = (f" {report.repeat} blocks at this place so far, {report.total:.1f} s in all."
                  if report.repeat > 1 else "")
-        return (f"notebook_coop: {who} held the hub for {report.held:.2f} s, at {now}; "
-                f"the other green threads run again.{again}")
+        return (f"notebook_coop: {who} held the hub for {report.held:.2f} s (at {now}). "
+                f"The other green threads run again.{again}")
     lines = [f"notebook_coop: {who} has held the hub for {report.held:.1f} s so far. "
              + _consequence(report.kind),
              f"    now at {now}"]

@@ -366,7 +366,8 @@ class SpawnStatus:
         self.handle: Any = None
         self.context = None
         self.parent: dict | None = None
-        self.note: str | None = None
+        self.note: tuple[GreenThread, str] | None = None
+        """(thread, what the blocking detector says of it) while it holds the hub."""
 
     @property
     def display_id(self) -> str:
@@ -390,7 +391,7 @@ class SpawnStatus:
         failed = next((gt for gt in self.threads if gt.outcome == "raised"), None)
         error = f" ({_error_line(failed.exception)})" if failed is not None else ""
         elapsed = (self.ended or monotonic()) - self.started
-        note = f"; {self.note}" if self.note and self.ended is None else ""
+        note = f"; {self.note[1]}" if self.note and not self.note[0].dead else ""
         return f"{self.label}: {', '.join(parts)}{error} [{elapsed:.1f} s]{note}"
 
     def _ended_one(self, _: GreenThread) -> None:
