@@ -144,8 +144,9 @@ class Hub:
         """Whether a slice's start does: accounting, or an observer of `running`."""
         self.thread_count = 0
         self.slices = 0
-        """Run slices ended so far (every switch out of a green thread or the root): while it
-        stands still and work is due, something holds the hub (see watch.monitor)."""
+        """Run slices ended so far (every switch out of a green thread or the root, a host
+        loop's tick() included): while it stands still and work is due, something holds the
+        hub (see watch.monitor)."""
         self.threads: dict[int, ref] = {}
         """The live green threads' registry: id -> weak reference (see live_threads)."""
         self.resume = self._resume
@@ -574,6 +575,7 @@ class Hub:
         self._tick_driver, self._tick_budget = driver, budget
         passes = self._passes
         self._pass_cut, self._handoffs = True, 0  # end a self-driven pass the root left mid-way
+        self.slices += 1  # the root's run slice ends here too: it hands the hub its turn
         self.greenlet.switch()
         if self._passes == passes:  # that finished an old pass: now run a bounded one of our own
             self._tick_driver = driver

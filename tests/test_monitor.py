@@ -201,8 +201,11 @@ def test_nothing_is_reported_while_no_work_is_due_or_driven(stand_in):
     looks(monitor, 0.2, 0.5, 1.0)
     assert reports == []
     hub.driven = True  # a kernel-driven pass runs: the kernel's loop is held too
-    looks(monitor, 1.05, 1.1, 1.15)
+    looks(monitor, 1 + 1 / 16, 1 + 2 / 16)  # held from the first look that sees it: 1/16 s
+    assert reports == []
+    looks(monitor, 1 + 3 / 16)
     assert reports.kinds() == [("root", False)]
+    assert reports[0][1].held == 2 / 16
 
 
 def test_repeated_blocks_at_one_place_are_collapsed_into_a_count(stand_in):

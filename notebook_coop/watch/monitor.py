@@ -12,7 +12,9 @@ kernel's loop waits for it), a count that has not moved for `threshold` seconds 
 whatever runs on the hub's thread holds everyone else up: a green thread that never yields (a
 CPU loop, an unpatched `time.sleep`), a hub callback, or the root itself (a cell that computes
 while green threads wait). The watchdog keeps the time it last saw the count change instead of
-resetting a flag at each look, so a block that straddles a look is never missed. Nothing is
+resetting a flag at each look, so a block that straddles a look is never missed; a hold is
+counted from the first look that could see it, so one shorter than `threshold` is never
+reported (it is noticed between `threshold` and `threshold` + two looks). Nothing is
 thrown into the culprit, and the hub pays nothing per switch: the culprit and its stack are read
 from `sys._current_frames()`.
 
@@ -121,6 +123,7 @@ class Monitor:
         self._mark = (hub.slices, monotonic())
         self.idle_at = 0.0
         """When a look last found no work due and no pass running (time.monotonic)."""
+        self._last_look = -1.0
         self._block: _Block | None = None
         self._places: dict[tuple, _Place] = {}
         self._count = 0
@@ -219,10 +222,12 @@ class Monitor:
         slices = hub.slices
         held_slices, since = self._mark
         eligible = hub.work_due() or hub.driven
+        was_idle = self.idle_at == self._last_look
+        self._last_look = now
         if not eligible:
             self.idle_at = now
-        if slices != held_slices or not eligible:
-            self._mark = (slices, now)
+        if slices != held_slices or not eligible or was_idle:
+            self._mark = (slices, now)  # a hold is counted from the first look that sees it
             if self._block is not None:
                 self._end(now)
         elif self._block is not None:
