@@ -31,15 +31,16 @@ __all__ = ["GreenThread", "GreenletExit", "getcurrent", "kill", "kill_all", "liv
 
 _NEW, _STARTED, _DEAD = 0, 1, 2
 
-ENDINGS = {"returned": "done", "raised": "failed", "killed": "killed", "cancelled": "cancelled"}
-"""The word a finished thread's state shows for each outcome, the same in every table."""
+ENDINGS = ("done", "failed", "killed", "cancelled")
+"""How a finished thread ended, in the words every table, status line and timeline uses."""
 
 _spawn_sites = False
 
 
 def record_spawn_sites(on: bool) -> bool:
-    """Note (or stop noting) where each new green thread is spawned, as `spawn_site`; returns
-    the previous setting. Costs a short walk up the spawner's frames per spawn."""
+    """Note (or stop noting) where each new green thread is spawned, as `spawn_site` (noted
+    anyway while an instrument listens); returns the previous setting. Costs a short walk up
+    the spawner's frames per spawn."""
     global _spawn_sites
     previous, _spawn_sites = _spawn_sites, on
     return previous
@@ -63,7 +64,7 @@ class GreenThread:
                  "_observed", "_timer", "_local_to", "__weakref__")
 
     def __init__(self, hub: Any, fn: Callable, args: tuple, kwargs: dict | None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, site: tuple | None = None) -> None:
         self.hub = hub
         self.id = hub.register(self)
         self.name = name
@@ -75,7 +76,7 @@ class GreenThread:
         self.context = contextvars.copy_context()
         self.greenlet = None
         self.func, self._args, self._kwargs = fn, args, kwargs
-        self._site: tuple | None = None
+        self._site = site
         self._status = _NEW
         self._value = self._exc = self._tb = self._waiters = self._links = self._timer = None
         self._local_to = None
@@ -112,14 +113,14 @@ class GreenThread:
 
     @property
     def dead(self) -> bool:
-        """Whether it has finished (returned, raised, or been killed or cancelled)."""
+        """Whether it has finished (done, failed, killed or cancelled)."""
         return self._status == _DEAD
 
     @property
     def state(self) -> str:
         """ready, running, blocked(<reason>), or how it ended: done, failed, killed, cancelled."""
         if self._status == _DEAD:
-            return ENDINGS[self.outcome]
+            return self.outcome
         g = self.greenlet
         if g is None:
             return "ready"
@@ -141,15 +142,15 @@ class GreenThread:
 
     @property
     def outcome(self) -> str | None:
-        """How it ended: returned, raised, killed (GreenletExit) or cancelled (never started);
-        None while it lives."""
+        """How it ended: done (returned), failed (raised), killed (GreenletExit) or cancelled
+        (ended before it started); None while it lives."""
         if self._status != _DEAD:
             return None
         if self.greenlet is None:
             return "cancelled"
         if self._exc is None:
-            return "returned"
-        return "killed" if isinstance(self._exc, GreenletExit) else "raised"
+            return "done"
+        return "killed" if isinstance(self._exc, GreenletExit) else "failed"
 
     @property
     def exception(self) -> BaseException | None:
@@ -338,10 +339,9 @@ def _new(caller: str, func: Callable, args: tuple, kwargs: dict, depth: int) -> 
     is the code that called it, its spawn site (jumped to at once: walking up through our own
     frames would make each of them a frame object, which costs at every spawn)."""
     require_callable(caller, func)
-    gt = GreenThread(get_hub(), func, args, kwargs)
-    if _spawn_sites:
-        gt._site = caller_site(depth + 1)
-    return gt
+    hub = get_hub()
+    site = caller_site(depth + 1) if _spawn_sites or hub.observer is not None else None
+    return GreenThread(hub, func, args, kwargs, site=site)
 
 
 def _start_soon(caller: str, func: Callable, args: tuple, kwargs: dict) -> GreenThread:

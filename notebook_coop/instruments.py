@@ -48,7 +48,7 @@ class Instrument:
         self.scheduled(t, who, who)
 
     def exited(self, t: int, gt: Any) -> None:
-        """`gt` finished; `gt.outcome` says how (returned, raised, killed or cancelled)."""
+        """`gt` finished; `gt.outcome` says how (done, failed, killed or cancelled)."""
 
     def switched(self, t: int, origin: Any, target: Any) -> None:
         """Control passed from `origin` to `target` (either may be the hub's greenlet)."""

@@ -526,7 +526,7 @@ def test_each_wait_reraises_with_the_same_traceback():
 
 
 @pytest.mark.parametrize(("end", "outcome", "state"), [
-    (lambda gt: gt.wait(), "returned", "done"),
+    (lambda gt: gt.wait(), "done", "done"),
     (lambda gt: (sleep(0), gt.kill()), "killed", "killed"),
     (lambda gt: gt.kill(), "cancelled", "cancelled"),  # never started
 ])
@@ -539,7 +539,7 @@ def test_state_of_a_finished_thread_says_how_it_ended(end, outcome, state):
 def test_state_of_a_thread_that_raised_is_failed_and_exception_holds_the_error():
     gt = spawn_n(explode)
     sleep(0)
-    assert (gt.outcome, gt.state, repr(gt.exception)) == ("raised", "failed", "ValueError('boom')")
+    assert (gt.outcome, gt.state, repr(gt.exception)) == ("failed", "failed", "ValueError('boom')")
 
 
 @pytest.mark.parametrize("spawner", [

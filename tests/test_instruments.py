@@ -77,7 +77,7 @@ def test_a_yielding_thread_is_spawned_run_blocked_scheduled_run_and_exits(instal
     gt = spawn(sleep, 0)
     gt.wait()
     assert log.of(gt) == [("spawned", None), ("running", None), ("blocked", ("sleep", None)),
-                          ("scheduled", gt), ("running", None), ("exited", "returned")]
+                          ("scheduled", gt), ("running", None), ("exited", "done")]
 
 
 def test_event_timestamps_never_go_backwards(installed):
@@ -129,7 +129,7 @@ def test_the_exited_event_says_how_each_thread_ended(installed):
         except BaseException:
             pass
     assert [log.of(gt)[-1] for gt in (returned, raised, killed, cancelled)] == [
-        ("exited", "returned"), ("exited", "raised"), ("exited", "killed"),
+        ("exited", "done"), ("exited", "failed"), ("exited", "killed"),
         ("exited", "cancelled")]
 
 

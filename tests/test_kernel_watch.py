@@ -26,7 +26,7 @@ def test_greentrace_waits_for_the_spawned_threads_and_draws_their_timeline(k):
     [shown] = k.messages(cell, "display_data")
     assert "image/png" in shown["content"]["data"]
     assert k.evaluate("sorted(t.outcome for t in _greentrace.timeline().threads())") == \
-        "['returned', 'returned', 'returned']"
+        "['done', 'done', 'done']"
     assert k.evaluate("_greentrace.recording") == "False"
 
 

@@ -84,7 +84,7 @@ def test_each_threads_columns_add_up_to_the_time_it_was_seen():
     for gt in threads:
         r = rows[gt.id]
         assert r["run"] + r["ready"] + r["blocked"] == pytest.approx(r["seen"], rel=1e-9)
-        assert r["slices"] >= 20 and r["state"] == "returned"
+        assert r["slices"] >= 20 and r["state"] == "done"
     assert rows[threads[1].id]["blocked_queue-get"] > 0
     assert rows[threads[0].id]["blocked_queue-put"] + rows[threads[0].id]["blocked_sleep"] > 0
 
@@ -175,7 +175,7 @@ def test_a_failed_thread_keeps_its_error_in_the_recording():
         with pytest.raises(KeyError):
             gt.wait()
     [row] = [r for r in rec.rows() if r["id"] == gt.id]
-    assert row["state"] == "raised" and row["error"] == "KeyError: 'missing'"
+    assert row["state"] == "failed" and row["error"] == "KeyError: 'missing'"
 
 
 def test_a_spawn_site_is_the_line_that_spawned():

@@ -77,7 +77,7 @@ def test_states_read_as_words():
     done.send()
     waiting.wait()
     fresh.wait()
-    assert (state_of(waiting), state_of(fresh)) == ("returned", "returned")
+    assert (state_of(waiting), state_of(fresh)) == ("done", "done")
 
 
 def test_the_running_threads_stack_is_its_own():

@@ -71,7 +71,7 @@ def test_a_failed_thread_is_marked_with_a_red_cross():
         with pytest.raises(ValueError):
             gt.wait()
     ax = rec.plot().axes[0]
-    assert "raised" in ax.get_legend_handles_labels()[1]
+    assert "failed" in ax.get_legend_handles_labels()[1]
 
 
 def test_past_max_rows_threads_are_grouped_by_name():

@@ -275,8 +275,8 @@ def _spawn_copies(body: Callable, args: Any, origin: Origin) -> list[GreenThread
     for index_args in copies:
         name = args.name and (args.name if args.n is None else f"{args.name}[{index_args[0]}]")
         runner = _runner(body, index_args, args.timeout, slots, f"In[{origin.count}]")
-        gt = GreenThread(get_hub(), runner, (), None, name=name or None)
-        gt.spawn_site = (body.__code__.co_filename, 1)
+        gt = GreenThread(get_hub(), runner, (), None, name=name or None,
+                         site=(body.__code__.co_filename, 1))
         start_after(gt, args.after)
         _origins[gt] = origin
         gt._link(_note_end)
@@ -313,7 +313,7 @@ def _wait_or_kill(shell: Any, threads: list[GreenThread]) -> None:
     except BaseException:
         kill_all(threads, REPLACE_GRACE)
         raise
-    failed = [gt for gt in threads if gt.outcome == "raised"]
+    failed = [gt for gt in threads if gt.outcome == "failed"]
     for gt in failed[1:]:
         show_error(shell, gt.exception, thread=gt)
     if failed:
@@ -388,7 +388,7 @@ class SpawnStatus:
         parts = [f"{n} {state}" for state, n in counts.items()]
         if len(self.threads) == 1:
             parts = list(counts)
-        failed = next((gt for gt in self.threads if gt.outcome == "raised"), None)
+        failed = next((gt for gt in self.threads if gt.outcome == "failed"), None)
         error = f" ({_error_line(failed.exception)})" if failed is not None else ""
         elapsed = (self.ended or monotonic()) - self.started
         note = f"; {self.note[1]}" if self.note and not self.note[0].dead else ""
@@ -474,10 +474,10 @@ def _names(threads: list[GreenThread]) -> str:
 def _summary(threads: list[GreenThread], running: list[GreenThread]) -> str:
     """How each of `threads` ended: `2 done; 1 killed; w[2] failed: ValueError: x; ...`."""
     ended = [gt for gt in threads if gt.dead]
-    counts = _counts([gt for gt in ended if gt.outcome != "raised"])
+    counts = _counts([gt for gt in ended if gt.outcome != "failed"])
     parts = [f"{n} {state}" for state, n in counts.items()] or ["0 done"]
     parts += [f"{gt.label} failed: {_error_line(gt.exception)}"
-              for gt in ended if gt.outcome == "raised"]
+              for gt in ended if gt.outcome == "failed"]
     if running:
         parts.append(f"still running: {_names(running)}")
     return "; ".join(parts)

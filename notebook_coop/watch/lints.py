@@ -11,10 +11,10 @@ recording. Each lint is cheap enough to run at every dashboard refresh of a few 
 from __future__ import annotations
 
 import gc
-import os
 import weakref
 from typing import Any
 
+from ..frames import is_library
 from ..greenthread import GreenThread
 from ..hub import TIMED_OUT, get_hub
 from ..pool import live_pools
@@ -31,7 +31,6 @@ SPIN_YIELDS = 1000
 GROWING_CHECKS, GROWING_SIZE = 3, 100
 """A queue that grew at each of this many checks in a row, and holds at least this many items."""
 
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _queue_sizes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -120,7 +119,7 @@ def _only_referred_to_by(obj: Any, g: Any) -> bool:
         if ref is g:
             continue
         code = getattr(ref, "f_code", None)
-        if code is not None and code.co_filename.startswith(_PACKAGE):
+        if code is not None and is_library(code):
             continue
         return False
     return True

@@ -1,18 +1,14 @@
 """Where a green thread comes from: the line that spawned it, and the notebook cell it belongs to.
 
-The spawn site is found only while something records (walking frames costs about a
-microsecond a spawn); the cell is found by a finder that the Jupyter layer installs, since
-nothing here may import IPython.
+Spawn sites are noted by greenthread (while something listens, or on request); the cell is
+found by a finder that the Jupyter layer installs, since nothing here may import IPython.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from typing import Any
-
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 _cell_finder: Callable[[Any], str] | None = None
 _file_namer: Callable[[str], str | None] | None = None
@@ -36,14 +32,9 @@ def cell_of(gt: Any) -> str:
         return ""
 
 
-def spawn_site(skip: int = 1) -> str:
-    """`file:line` of the first caller outside notebook_coop, from `skip` frames up."""
-    frame = sys._getframe(skip)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame = frame.f_back
-    if frame is None:
-        return ""
-    return f"{short_file(frame.f_code.co_filename)}:{frame.f_lineno}"
+def format_site(site: tuple[str, int] | None) -> str:
+    """(filename, line) as `In[5]:3` or `dir/file.py:12`; "" for none."""
+    return "" if site is None else f"{short_file(site[0])}:{site[1]}"
 
 
 def short_file(filename: str) -> str:

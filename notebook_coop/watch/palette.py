@@ -35,7 +35,7 @@ COLOURS = {
     "tick": "#756bb1",     # a pass driven by the kernel's loop
 }
 
-OUTCOME_COLOURS = {"returned": "#2ca02c", "raised": "#d62728", "killed": "#7f7f7f",
+OUTCOME_COLOURS = {"done": "#2ca02c", "failed": "#d62728", "killed": "#7f7f7f",
                    "cancelled": "#7f7f7f"}
 """How a thread ended, as tqdm.notebook shows it: green done, red failed."""
 

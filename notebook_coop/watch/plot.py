@@ -4,7 +4,7 @@
     compare(rec_unpatched, rec_patched, titles=("time.sleep", "patched"))
 
 Run is green, ready amber, each wait reason its own colour (palette.py); a tick at the left
-of a row marks its spawn, a dot its end (red cross: it raised; grey cross: killed). Past
+of a row marks its spawn, a dot its end (red cross: it failed; grey cross: killed). Past
 `max_rows` threads, rows are grouped by name (`worker[3]` and `fetch#12` join `worker` and
 `fetch`) and each group's row shows how many of its threads were in each state.
 """
@@ -156,15 +156,15 @@ def _draw_ends(ax: Any, threads: list[Track], first_row: int, origin: int) -> No
     if spawns:
         xs, ys = zip(*spawns, strict=True)
         ax.scatter(xs, ys, marker="|", s=60, color="#333333", linewidths=1, zorder=3)
-    for outcome, marker in (("returned", "o"), ("raised", "X"), ("killed", "X"),
+    for outcome, marker in (("done", "o"), ("failed", "X"), ("killed", "X"),
                             ("cancelled", "x")):
         ends = [((t.exited - origin) * 1e-9, first_row + i)
                 for i, t in enumerate(threads) if t.exited is not None and t.outcome == outcome]
         if ends:
             xs, ys = zip(*ends, strict=True)
-            size = 14 if outcome == "returned" else 50
+            size = 14 if outcome == "done" else 50
             ax.scatter(xs, ys, marker=marker, s=size, color=OUTCOME_COLOURS[outcome],
-                       zorder=4, label=outcome if outcome != "returned" else None)
+                       zorder=4, label=outcome if outcome != "done" else None)
 
 
 def _draw_groups(ax: Any, timeline: Timeline, threads: list[Track], labels: list[str]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from greenlet import getcurrent
 
-from ..greenthread import GreenThread
+from ..greenthread import ENDINGS, GreenThread
 from ..hub import get_hub, thread_of
 from ..instruments import Instrument
 from ..sync import Lock
@@ -42,8 +42,7 @@ once (0, 0), EXIT (outcome, 0), POLL (end time, fds woken), TICK: a kernel-drive
 clock read a switch): the timeline infers it (see timeline.py)."""
 
 REASON_CODES = {reason: code for code, reason in enumerate(WAIT_REASONS, 1)}
-OUTCOMES = ("returned", "raised", "killed", "cancelled")
-OUTCOME_CODES = {outcome: code for code, outcome in enumerate(OUTCOMES)}
+OUTCOME_CODES = {outcome: code for code, outcome in enumerate(ENDINGS)}
 
 DEFAULT_SIZE = 1_000_000
 """Events kept (about 100 MB at most); older ones are dropped and counted."""
@@ -134,7 +133,7 @@ class Recorder(Instrument):
         return ROOT if who is hub.root else HUB if who is hub.greenlet else FOREIGN
 
     def spawned(self, t: int, gt: Any) -> None:
-        self._know(gt, origin.spawn_site(3))
+        self._know(gt, origin.format_site(gt.spawn_site))
         self._record(t, SPAWN, gt.id, self.parents[gt.id], 0)
 
     def scheduled(self, t: int, who: Any, waker: Any) -> None:
@@ -152,7 +151,7 @@ class Recorder(Instrument):
 
     def exited(self, t: int, gt: Any) -> None:
         outcome = gt.outcome
-        if outcome == "raised":
+        if outcome == "failed":
             exc = gt._exc
             self.errors[gt.id] = f"{type(exc).__name__}: {exc}".rstrip(": ")
         self._record(t, EXIT, gt.id, OUTCOME_CODES[outcome], 0)

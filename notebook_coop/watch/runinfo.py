@@ -20,19 +20,19 @@ import traceback
 from collections import defaultdict
 from typing import Any
 
+from ..frames import is_library
 from ..greenthread import GreenThread
 from ..hub import get_hub
 from . import origin
 from .describe import describe
 from .lints import live_lints
 
-_PACKAGE = origin._PACKAGE
-
 
 def state_of(gt: GreenThread) -> str:
-    """`running`, `ready`, `blocked on queue-get Queue#1 (0/10)`, `not started`, or how it ended."""
+    """`running`, `ready`, `blocked on queue-get Queue#1 (0/10)`, `not started`, or how it
+    ended (done, failed, killed, cancelled)."""
     if gt.dead:
-        return gt.outcome or "dead"
+        return gt.outcome
     if gt.greenlet is None:
         return "not started"
     state = gt.state
@@ -53,7 +53,7 @@ def stack_of(gt: Any) -> list[str]:
     frame = sys._getframe(1) if g is getcurrent() else g.gr_frame
     frames = []
     while frame is not None:
-        if not frame.f_code.co_filename.startswith(_PACKAGE):
+        if not is_library(frame.f_code):
             frames.append((frame, frame.f_lineno))
         frame = frame.f_back
     summary = traceback.StackSummary.extract(reversed(frames), lookup_lines=True)

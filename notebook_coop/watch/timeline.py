@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from time import perf_counter_ns
 from typing import Any
 
+from ..greenthread import ENDINGS
 from .palette import BLOCKED, READY, RUN, WAIT_REASONS
-from .recorder import BLOCK, EXIT, HUB, MARK, OUTCOMES, POLL, ROOT, SPAWN, TICK, WAKE, YIELD
+from .recorder import BLOCK, EXIT, HUB, MARK, POLL, ROOT, SPAWN, TICK, WAKE, YIELD
 
 
 @dataclass(slots=True)
@@ -170,8 +171,8 @@ class Timeline:
             if a != tid:
                 track.wakers[a] += 1
                 self.flows.append(Flow(t, a, tid))
-        elif code == EXIT and OUTCOMES[a] == "cancelled":  # never ran: ended by its killer
-            track.outcome = OUTCOMES[a]
+        elif code == EXIT and ENDINGS[a] == "cancelled":  # never ran: ended by its killer
+            track.outcome = ENDINGS[a]
             self._switch(track, t, None)
             track.exited = t
         elif code in (BLOCK, YIELD, EXIT):
@@ -184,7 +185,7 @@ class Timeline:
                 self._open[tid] = Segment(t, t, READY)
                 track.yields += 1
             else:
-                track.outcome, track.exited = OUTCOMES[a], t
+                track.outcome, track.exited = ENDINGS[a], t
 
     def _switch(self, track: Track, t: int, segment: Segment | None) -> None:
         """Close the thread's current segment at `t` and open `segment` (None: it ended). A
