@@ -405,6 +405,51 @@ def test_patching_notebook_toggle_reruns_patched_and_unpatched(notebook):
     assert float(totals[False]) > 2 * float(totals[True])
 
 
+# -- 04-threads-and-tpool -------------------------------------------------------------------------
+
+
+def _ticker_gap(run: Executed, label: str) -> float:
+    (gap,) = run.figure(re.escape(label) + r": 4 jobs took [\d.]+ s; the ticker's longest gap "
+                        r"was (\d+) ms")
+    return float(gap)
+
+
+def test_tpool_notebook_keeps_the_ticker_ticking_only_through_tpool(notebook):
+    run = notebook("04-threads-and-tpool")
+    direct = _ticker_gap(run, "called directly")
+    assert direct > 150 and _ticker_gap(run, "through tpool.execute") < direct / 3
+
+
+def test_tpool_notebook_blocking_detector_names_the_job_in_its_cell(notebook):
+    run = notebook("04-threads-and-tpool")
+    [cell] = [c for c in run.nb.cells if "blocked = run_jobs(" in c.source]
+    reports = [out["data"]["text/plain"] for out in cell.outputs
+               if "held the hub" in out.get("data", {}).get("text/plain", "")]
+    assert reports and "green thread derive#" in reports[0] and "pbkdf2_hmac" in reports[0]
+
+
+def test_tpool_notebook_draws_both_runs(notebook):
+    assert notebook("04-threads-and-tpool").pictures("coop.compare(blocked, freed") == 1
+
+
+def test_tpool_notebook_proxy_waits_in_threads_at_once(notebook):
+    run = notebook("04-threads-and-tpool")
+    (plain,) = run.figure(r"plain object: 5 gets in ([\d.]+) s")
+    (proxied,) = run.figure(r"tpool.Proxy: 5 gets in ([\d.]+) s")
+    assert float(plain) >= 0.95 * 5 * 0.05 and float(proxied) < float(plain) / 2
+
+
+def test_tpool_notebook_process_pool_keys_match_while_the_ticker_ticks(notebook):
+    run = notebook("04-threads-and-tpool")
+    assert "they match the direct ones: True" in run.text()
+    (ticks,) = run.figure(r"meanwhile the ticker ticked (\d+) times")
+    assert int(ticks) >= 5
+
+
+def test_tpool_notebook_form_draws_the_jobs(notebook):
+    assert pressed_picture(notebook("04-threads-and-tpool").kernel, "try_jobs", jobs={"value": 2})
+
+
 # -- 05-network -----------------------------------------------------------------------------------
 
 

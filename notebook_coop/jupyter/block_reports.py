@@ -143,7 +143,8 @@ def _remedy(kind: str) -> str:
     if kind == "green thread":
         return ("    The stop button raises KeyboardInterrupt in it. Blocking calls (time.sleep, "
                 "sockets) block every green thread unless patched (%greenpatch on); long "
-                "computations can yield with sleep(0).")
+                "computations can yield with sleep(0), and calls that no patch reaches (C code, "
+                "big files) can run in an OS thread with tpool.execute.")
     if kind == "root":
         return "    The stop button interrupts the cell."
     return "    A hub callback must not block: spawn a green thread for such work."
