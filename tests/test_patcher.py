@@ -76,6 +76,14 @@ def test_thread_started_under_the_patch_runs_as_a_green_thread():
     assert verdict("green_thread_start") == "green"
 
 
+def test_exit_waits_for_non_daemon_threads_started_under_the_patch():
+    assert verdict("exit_waits_for_threads") == "non-daemon finished"
+
+
+def test_fork_in_a_patched_thread_leaves_the_child_only_the_forking_thread():
+    assert verdict("fork_in_thread") == "ok"
+
+
 def test_other_os_threads_keep_the_originals_while_patched():
     assert verdict("os_threads_unaffected") == "unaffected"
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 import threading as _threading
-from types import FunctionType, ModuleType
+from types import CellType, FunctionType, ModuleType
 from typing import Any
 
 _real_get_ident = _threading.get_ident
@@ -39,15 +39,30 @@ def reexport(real: ModuleType, namespace: dict[str, Any]) -> None:
 
 def rebind(obj: Any, namespace: dict[str, Any], bases: tuple = ()) -> Any:
     """A copy of a stdlib function, or of a class and its methods, that looks up module globals
-    in `namespace`: the stdlib's own code, running on green names."""
+    in `namespace`: the stdlib's own code, running on green names. Methods that use `super()`
+    get the copy as their `__class__`, so it finds the copy's bases."""
     if isinstance(obj, FunctionType):
-        copy = FunctionType(obj.__code__, namespace, obj.__name__, obj.__defaults__,
-                            obj.__closure__)
-        copy.__kwdefaults__, copy.__qualname__ = obj.__kwdefaults__, obj.__qualname__
-        copy.__doc__ = obj.__doc__
-        return copy
+        return _copy_function(obj, namespace)
     home = vars(sys.modules[obj.__module__])  # methods decorated elsewhere are kept as they are
-    attrs = {name: rebind(value, namespace)
-             if isinstance(value, FunctionType) and value.__globals__ is home else value
+    methods = {name: value for name, value in vars(obj).items()
+               if isinstance(value, FunctionType) and value.__globals__ is home}
+    attrs = {name: _copy_function(methods[name], namespace) if name in methods else value
              for name, value in vars(obj).items() if name not in ("__dict__", "__weakref__")}
-    return type(obj.__name__, bases or obj.__bases__, attrs)
+    cls = type(obj.__name__, bases or obj.__bases__, attrs)
+    for name, method in methods.items():
+        if "__class__" in method.__code__.co_freevars:
+            setattr(cls, name, _copy_function(method, namespace, cls))
+    return cls
+
+
+def _copy_function(fn: FunctionType, namespace: dict[str, Any],
+                   owner: type | None = None) -> FunctionType:
+    """`fn` with `namespace` as its globals (and `owner` in its `__class__` cell, if given)."""
+    closure = fn.__closure__
+    if owner is not None:
+        closure = tuple(CellType(owner) if name == "__class__" else cell
+                        for name, cell in zip(fn.__code__.co_freevars, closure, strict=True))
+    copy = FunctionType(fn.__code__, namespace, fn.__name__, fn.__defaults__, closure)
+    copy.__kwdefaults__, copy.__qualname__ = fn.__kwdefaults__, fn.__qualname__
+    copy.__doc__ = fn.__doc__
+    return copy

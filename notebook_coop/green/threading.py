@@ -14,9 +14,6 @@ import threading as _threading
 import weakref
 from typing import Any
 
-from greenlet import GreenletExit
-
-from ..timeout import Timeout
 from . import rebind, reexport
 from . import thread as _green_thread
 
@@ -31,11 +28,18 @@ _CRLock = None
 current_task = _green_thread.current_task
 
 _original_current_thread = _threading.current_thread
-_original_set_sentinel = _threading._set_sentinel
+_original_set_sentinel = getattr(_threading, "_set_sentinel", None)  # up to 3.12
+_NEW_THREAD_START = hasattr(_threading, "_start_joinable_thread")  # 3.13+: handles, no sentinels
+if _NEW_THREAD_START:
+    _start_joinable_thread = _green_thread.start_joinable_thread
+    _ThreadHandle = _green_thread._ThreadHandle
+    _make_thread_handle = _green_thread._make_thread_handle
+    _thread_shutdown = _green_thread._shutdown
 
 
 def _set_sentinel() -> Any:
-    """For Thread's bookkeeping: a lock released when the current green thread ends."""
+    """For Thread's bookkeeping up to 3.12: a lock released when the current green thread ends
+    (joining a Thread waits for it; the interpreter's exit waits for the non-daemon ones')."""
     task = current_task()
     if task is None:
         return _original_set_sentinel()
@@ -55,27 +59,21 @@ class GreenDummyThread(_threading.Thread):
 
     def __init__(self, task: Any) -> None:
         super().__init__(name=task.name or f"GreenThread-{task.id}", daemon=True)
-        self._task = weakref.ref(task)
+        self._green_handle = _green_thread.handle_of(task)
+        if _NEW_THREAD_START:
+            self._handle = self._green_handle
         self._ident = id(task)
         self._started.set()
 
     def is_alive(self) -> bool:
-        task = self._task()
-        alive = task is not None and not task.dead
-        self._is_stopped = not alive
+        alive = not self._green_handle.is_done()
+        self._is_stopped = not alive  # what Thread.__repr__ reads up to 3.12
         return alive
 
     def join(self, timeout: float | None = None) -> None:
-        task = self._task()
-        if task is None:
-            return
-        if task is current_task():
+        if self._green_handle._task() is current_task():
             raise RuntimeError("cannot join current thread")
-        with Timeout(timeout, False):
-            try:
-                task.wait()
-            except (Exception, GreenletExit):  # as Thread.join: the target's errors are not ours
-                pass
+        self._green_handle.join(None if timeout is None else max(timeout, 0))
 
 
 _dummies: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -117,7 +115,12 @@ globals().update(_green_classes())
 
 
 def patched_attributes() -> dict[str, object]:
-    return {"get_ident": get_ident, "_allocate_lock": allocate_lock, "Lock": Lock,
-            "_CRLock": None, "current_thread": current_thread, "currentThread": current_thread,
-            "local": local, "_start_new_thread": _start_new_thread,
-            "_set_sentinel": _set_sentinel}
+    names = {"get_ident": get_ident, "_allocate_lock": allocate_lock, "Lock": Lock,
+             "_CRLock": None, "current_thread": current_thread, "currentThread": current_thread,
+             "local": local}
+    if _NEW_THREAD_START:
+        names.update(_start_joinable_thread=_start_joinable_thread, _ThreadHandle=_ThreadHandle,
+                     _make_thread_handle=_make_thread_handle, _thread_shutdown=_thread_shutdown)
+    else:
+        names.update(_start_new_thread=_start_new_thread, _set_sentinel=_set_sentinel)
+    return names
