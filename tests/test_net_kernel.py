@@ -66,6 +66,9 @@ server.getsockname()[1]
 def kernel():
     with running_kernel() as k:
         k.run("import notebook_coop.net, notebook_coop.pool")
+        # ipykernel 7.3 opens a descriptor for its IOPub thread at the first stderr output (a
+        # handler's traceback below): open it now, so the counts see only the servers' own.
+        k.run("import sys; print('warming up', file=sys.stderr)")
         k.pid = int(k.evaluate("__import__('os').getpid()"))
         yield k
 

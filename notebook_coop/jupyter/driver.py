@@ -161,8 +161,8 @@ class KernelDriver:
         """Remember which execution count this request's msg_id is, for %greenthreads."""
         msg_id = _request_header(self.shell).get("msg_id")
         if msg_id:
-            count = self.shell.execution_count
-            self.cells[msg_id] = count - 1 if getattr(info, "store_history", False) else count
+            stored = getattr(info, "store_history", False)
+            self.cells[msg_id] = running_count(self.shell) if stored else self.shell.execution_count
 
     def post_execute(self) -> None:
         """A cell ended: give SIGINT back, and let the loop drive what the cell spawned."""
@@ -306,6 +306,12 @@ def _request(shell: Any) -> dict | None:
 
 def _request_header(shell: Any) -> dict:
     return (_request(shell) or {}).get("header", {})
+
+
+def running_count(shell: Any) -> int:
+    """N of In[N] for the cell running now. IPython counts it up before the cell runs from 9.x
+    on, after it ran before; its display hook knows which (it numbers Out[N])."""
+    return shell.displayhook.prompt_count
 
 
 def wait_awaitable(aw: Awaitable) -> Any:

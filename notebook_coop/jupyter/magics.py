@@ -42,7 +42,7 @@ from ..watch.describe import describe
 from ..watch.lints import live_lints
 from ..watch.runinfo import format_run_info
 from .block_reports import status_lines
-from .driver import current_driver
+from .driver import current_driver, running_count
 from .tracebacks import show_error
 
 STATUS_REFRESH = 1.0
@@ -254,7 +254,7 @@ def _origin(shell: Any, name: str | None) -> Origin:
     parent = (kernel.get_parent("shell") if kernel is not None else None) or {}
     run_id = parent.get("header", {}).get("msg_id") or shell.execution_count
     cell_id = parent.get("metadata", {}).get("cellId")
-    return Origin(cell_id, run_id, name, shell.execution_count - 1)
+    return Origin(cell_id, run_id, name, running_count(shell))
 
 
 def _replace_previous(origin: Origin) -> None:
