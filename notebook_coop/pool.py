@@ -19,6 +19,7 @@ from typing import Any
 
 from greenlet import getcurrent as _current_greenlet
 
+from .arguments import whole_number
 from .greenthread import GreenThread, require_callable, spawn, spawn_n
 from .hub import get_hub
 from .queue import LightQueue
@@ -38,8 +39,7 @@ class GreenPool:
     """At most `size` green threads at a time; spawn() waits for a free slot."""
 
     def __init__(self, size: int = 1000) -> None:
-        if not isinstance(size, int) or size < 0:
-            raise ValueError(f"GreenPool size must be a non-negative int, not {size!r}")
+        size = whole_number(size, "GreenPool size", minimum=0)
         self.size = size
         self.coroutines_running: set[GreenThread] = set()
         self.sem = Semaphore(size)
@@ -52,6 +52,7 @@ class GreenPool:
 
     def resize(self, new_size: int) -> None:
         """Change the size; shrinking lets running threads finish, it kills none."""
+        new_size = whole_number(new_size, "GreenPool size", minimum=0)
         delta = new_size - self.size
         self.size = new_size
         if delta >= 0:

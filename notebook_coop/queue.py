@@ -18,6 +18,7 @@ from collections import deque
 from queue import Empty, Full
 from typing import Any
 
+from .arguments import whole_number
 from .hub import TIMED_OUT, get_hub
 from .sync import Event
 
@@ -31,14 +32,20 @@ def live_queues() -> list[LightQueue]:
     return list(_queues)
 
 
+def _bound(maxsize: Any) -> int | None:
+    """A queue's maxsize as given (an int, a whole float, or None): None when unbounded."""
+    if maxsize is None:
+        return None
+    maxsize = whole_number(maxsize, "maxsize")
+    return None if maxsize < 0 else maxsize
+
+
 class LightQueue:
     """A FIFO of items between green threads; `maxsize` None (or negative) is unbounded and
     0 makes a channel."""
 
     def __init__(self, maxsize: int | None = None) -> None:
-        if maxsize is not None and not isinstance(maxsize, int):
-            raise TypeError(f"maxsize must be an int or None, not {type(maxsize).__name__}")
-        self.maxsize = None if maxsize is None or maxsize < 0 else maxsize
+        self.maxsize = _bound(maxsize)
         self._init(self.maxsize)
         self._getters: deque = deque()
         self._putters: deque = deque()
@@ -79,7 +86,7 @@ class LightQueue:
 
     def resize(self, size: int | None) -> None:
         """Change maxsize; putters that now fit are let in."""
-        self.maxsize = None if size is None or size < 0 else size
+        self.maxsize = _bound(size)
         while self._putters and not self.full():
             self._admit_putter()
         for _ in range(min(len(self._getters), len(self.queue))):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from .arguments import whole_number
 from .greenthread import as_exception, getcurrent
 from .hub import get_hub
 
@@ -92,11 +93,7 @@ class Semaphore:
     gives one back. Waiters are served first come, first served."""
 
     def __init__(self, value: int = 1) -> None:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"Semaphore value must be an int, not {type(value).__name__}")
-        if value < 0:
-            raise ValueError(f"Semaphore needs a non-negative value, got {value}")
-        self.counter = value
+        self.counter = whole_number(value, f"{type(self).__name__} value", minimum=0)
         self._waiters: deque = deque()
 
     def __repr__(self) -> str:
@@ -168,7 +165,7 @@ class BoundedSemaphore(Semaphore):
 
     def __init__(self, value: int = 1) -> None:
         super().__init__(value)
-        self.original_counter = value
+        self.original_counter = self.counter
 
     def bounded(self) -> bool:
         return True
@@ -212,6 +209,8 @@ class CappedSemaphore:
     blocks at `limit`."""
 
     def __init__(self, count: int, limit: int) -> None:
+        count = whole_number(count, "CappedSemaphore count", minimum=0)
+        limit = whole_number(limit, "CappedSemaphore limit")
         if count > limit:
             raise ValueError(f"CappedSemaphore count {count} is above its limit {limit}")
         self.limit = limit

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from .arguments import whole_number
 from .greenthread import require_callable
 from .hub import TIMED_OUT, green_hub
 from .patcher import original
@@ -69,10 +70,11 @@ def _configured_size() -> int:
 def set_num_threads(n: int) -> None:
     """Use at most `n` worker threads (extra idle ones exit at once, busy ones after their job)."""
     global _size
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+    size = whole_number(n, "set_num_threads()'s n")
+    if size < 1:
         raise ValueError(f"set_num_threads() needs a positive integer, not {n!r}")
-    _size = n
-    for _ in range(len(_workers) - n):
+    _size = size
+    for _ in range(len(_workers) - size):
         _jobs.put(None)
 
 

@@ -27,6 +27,22 @@ def test_pool_never_runs_more_than_its_size():
     assert peak[0] == 3
 
 
+def test_pool_size_may_be_a_whole_float_as_eventlet_takes_it():
+    pool = GreenPool(1e3)
+    assert pool.size == 1000 and pool.free() == 1000
+    pool.resize(2.0)
+    assert pool.size == 2 and pool.free() == 2
+
+
+@pytest.mark.parametrize("size, error", [(2.5, ValueError), (-1, ValueError),
+                                         (float("inf"), ValueError), ("3", TypeError)])
+def test_pool_refuses_sizes_that_are_not_whole_non_negative_numbers(size, error):
+    with pytest.raises(error, match="GreenPool size"):
+        GreenPool(size)
+    with pytest.raises(error, match="GreenPool size"):
+        GreenPool(3).resize(size)
+
+
 def test_pool_spawn_blocks_while_full():
     pool, gate = GreenPool(1), Event()
     pool.spawn(gate.wait)

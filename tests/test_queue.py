@@ -118,6 +118,24 @@ def test_maxsize_must_be_an_int():
         Queue("10")
 
 
+def test_maxsize_may_be_a_whole_float_as_eventlet_takes_it():
+    q = Queue(2.0)
+    q.put_nowait(1)
+    q.put_nowait(2)
+    with pytest.raises(Full):
+        q.put_nowait(3)
+    q.resize(3.0)
+    q.put_nowait(3)
+    assert (q.maxsize, q.qsize(), Queue(-1.0).maxsize) == (3, 3, None)
+
+
+def test_maxsize_with_a_fraction_is_refused():
+    with pytest.raises(ValueError, match="whole number"):
+        LightQueue(1.5)
+    with pytest.raises(ValueError, match="whole number"):
+        LightQueue().resize(float("nan"))
+
+
 def test_resize_lets_waiting_putters_in():
     q = Queue(1)
     q.put(0)

@@ -199,6 +199,20 @@ def test_semaphore_rejects_a_non_integer_value():
         Semaphore("2")
 
 
+def test_semaphore_values_may_be_whole_floats_as_eventlet_takes_them():
+    sem, bounded, capped = Semaphore(1e2), BoundedSemaphore(1.0), CappedSemaphore(1.0, 2.0)
+    assert (sem.counter, bounded.counter, capped.counter, capped.limit) == (100, 1, 1, 2)
+    with pytest.raises(ValueError, match="too many"):
+        bounded.release()
+
+
+@pytest.mark.parametrize("make", [Semaphore, BoundedSemaphore, lambda v: CappedSemaphore(v, 5),
+                                  lambda v: CappedSemaphore(0, v)])
+def test_semaphores_refuse_a_value_with_a_fraction(make):
+    with pytest.raises(ValueError, match="whole number"):
+        make(0.5)
+
+
 def test_bounded_semaphore_refuses_extra_release():
     sem = BoundedSemaphore(1)
     with pytest.raises(ValueError, match="too many"):

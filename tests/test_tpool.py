@@ -84,9 +84,10 @@ def test_execute_rejects_a_non_callable():
         tpool.execute(42)
 
 
-def test_set_num_threads_bounds_concurrency():
+@pytest.mark.parametrize("size", [2, 2.0])
+def test_set_num_threads_bounds_concurrency(size):
     tpool.killall()
-    tpool.set_num_threads(2)
+    tpool.set_num_threads(size)
     try:
         active, peak, lock = [0], [0], threading.Lock()
 
@@ -108,6 +109,8 @@ def test_set_num_threads_bounds_concurrency():
 def test_set_num_threads_rejects_bad_sizes():
     with pytest.raises(ValueError, match="positive integer"):
         tpool.set_num_threads(0)
+    with pytest.raises(ValueError, match="whole number"):
+        tpool.set_num_threads(2.5)
 
 
 def test_killall_stops_the_threads_and_later_calls_start_new_ones():
