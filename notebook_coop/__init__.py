@@ -20,7 +20,14 @@ from .greenthread import (
 )
 from .hub import DeadlockError, WrongThreadError, get_hub
 from .instruments import Instrument
-from .net import StopServe, connect, listen, serve
+from .net import (
+    ReusePortUnavailableWarning,
+    ReuseRandomPortWarning,
+    StopServe,
+    connect,
+    listen,
+    serve,
+)
 from .patcher import import_patched, is_monkey_patched, monkey_patch, original, patched, unpatch
 from .pool import GreenPile, GreenPool
 from .queue import Empty, Full, LifoQueue, LightQueue, PriorityQueue, Queue
@@ -48,10 +55,10 @@ def unload_ipython_extension(ip: Any) -> None:
 __all__ = [
     "BoundedSemaphore", "CappedSemaphore", "DeadlockError", "Empty", "Event", "Full",
     "GreenPile", "GreenPool", "GreenThread", "GreenletExit", "Instrument", "LifoQueue",
-    "LightQueue", "Lock", "PriorityQueue", "Queue", "Recorder", "Semaphore", "StopServe",
-    "Timeout", "WrongThreadError", "compare", "connect", "format_run_info", "get_hub", "getcurrent",
-    "import_patched", "is_monkey_patched", "is_timeout", "kill", "listen",
-    "load_ipython_extension", "monkey_patch", "original", "patched", "pools", "record", "serve",
-    "sleep", "spawn", "spawn_after", "spawn_after_local", "spawn_n", "tpool",
-    "unload_ipython_extension", "unpatch", "with_timeout",
+    "LightQueue", "Lock", "PriorityQueue", "Queue", "Recorder", "ReusePortUnavailableWarning",
+    "ReuseRandomPortWarning", "Semaphore", "StopServe", "Timeout", "WrongThreadError", "compare",
+    "connect", "format_run_info", "get_hub", "getcurrent", "import_patched", "is_monkey_patched",
+    "is_timeout", "kill", "listen", "load_ipython_extension", "monkey_patch", "original",
+    "patched", "pools", "record", "serve", "sleep", "spawn", "spawn_after", "spawn_after_local",
+    "spawn_n", "tpool", "unload_ipython_extension", "unpatch", "with_timeout",
 ]

@@ -1,6 +1,8 @@
 """net.listen, net.connect, net.serve and StopServe, with eventlet's semantics."""
 
+import errno
 import socket as stdsocket
+import warnings
 
 import pytest
 
@@ -29,6 +31,39 @@ def test_listen_without_reuse_port():
         assert not server.getsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_REUSEPORT)
 
 
+def test_listen_sets_reuse_port_by_default_on_a_fixed_port_only():
+    with net.listen(("127.0.0.1", 0)) as random_port:
+        assert not random_port.getsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_REUSEPORT)
+        port = random_port.getsockname()[1]
+    with net.listen(("127.0.0.1", port)) as fixed:
+        assert fixed.getsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_REUSEPORT)
+
+
+def test_listen_warns_when_asked_for_reuse_port_on_a_random_port():
+    with pytest.warns(net.ReuseRandomPortWarning) as record:
+        server = net.listen(("127.0.0.1", 0), reuse_port=True)
+    with server:
+        assert server.getsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_REUSEPORT)
+    assert record[0].filename == __file__  # points at the listen() call
+
+
+def test_listen_warns_and_goes_on_when_the_platform_refuses_reuse_port(monkeypatch):
+    def refuse_reuse_port(self, level, option, value):
+        if option == stdsocket.SO_REUSEPORT:
+            raise OSError(errno.ENOPROTOOPT, "Protocol not available")
+        return stdsocket.socket.setsockopt(self, level, option, value)
+
+    monkeypatch.setattr(socket.socket, "setsockopt", refuse_reuse_port)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        server = net.listen(("127.0.0.1", 0), reuse_port=True)
+    with server:
+        assert server.getsockopt(stdsocket.SOL_SOCKET, stdsocket.SO_ACCEPTCONN)
+    assert [w.category for w in record] == [net.ReuseRandomPortWarning,
+                                            net.ReusePortUnavailableWarning]
+    assert "Protocol not available" in str(record[1].message)
+
+
 def test_connect_binds_first_when_asked():
     with net.listen(("127.0.0.1", 0)) as server:
         with net.connect(server.getsockname(), bind=("127.0.0.1", 0)) as client:
@@ -47,6 +82,21 @@ def test_serve_runs_handlers_until_one_raises_stop_serve():
             a.sendall(b"stop")
             assert gt.wait() is None
             assert a.recv(1) == b""  # serve closed the handler's socket
+
+
+def test_serve_closes_a_connection_after_its_handler_returns_with_a_clean_end_of_stream():
+    def reply_once(sock, addr):
+        sock.sendall(b"hello " + sock.recv(64))
+
+    with net.listen(("127.0.0.1", 0)) as server:
+        gt = spawn(net.serve, server, reply_once)
+        with net.connect(server.getsockname()) as client:
+            client.sendall(b"you")
+            received = b""
+            while chunk := client.recv(64):  # b"" at the end, no reset
+                received += chunk
+        assert received == b"hello you"
+        gt.kill()
 
 
 def test_serve_raises_a_handler_exception():
