@@ -1,14 +1,14 @@
 """http.client and urllib.request through import_patched: green copies, stdlib ones untouched.
 
-A stdlib ThreadingHTTPServer on 127.0.0.1 answers `/slow` after 0.2 s, each request in its own
-OS thread, so N green clients that really overlap finish in about the time of one request.
+A stdlib ThreadingHTTPServer on 127.0.0.1 handles each request in its own OS thread and answers
+`/together` only once CLIENTS such requests wait at the same time: green clients get their
+answers only if their requests really overlap (otherwise the server answers 500 after 10 s).
 """
 
 import http.client
 import socket as stdsocket
 import sys
 import threading
-import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,16 +17,22 @@ import pytest
 from notebook_coop import GreenPool, patcher
 from notebook_coop.green import socket as green_socket
 
-DELAY = 0.2
 CLIENTS = 20
 
 
-class SlowHandler(BaseHTTPRequestHandler):
-    """`/slow` answers after DELAY seconds, anything else at once; the body is the path."""
+class TogetherHandler(BaseHTTPRequestHandler):
+    """`/together` answers once CLIENTS requests wait at once, anything else at once; the body
+    is the path. A request that waits in vain gets a 500."""
+
+    together = threading.Barrier(CLIENTS, timeout=10)
 
     def do_GET(self) -> None:
-        if self.path == "/slow":
-            time.sleep(DELAY)
+        if self.path == "/together":
+            try:
+                self.together.wait()
+            except threading.BrokenBarrierError:
+                self.send_error(500, "the requests did not overlap")
+                return
         body = self.path.encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -37,7 +43,7 @@ class SlowHandler(BaseHTTPRequestHandler):
         pass
 
 
-class SlowServer(ThreadingHTTPServer):
+class TogetherServer(ThreadingHTTPServer):
     """A backlog for every client at once (the default 5 drops SYNs and costs a 1 s retry)."""
 
     daemon_threads = True
@@ -46,8 +52,8 @@ class SlowServer(ThreadingHTTPServer):
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = SlowServer(("127.0.0.1", 0), SlowHandler)
-    thread = threading.Thread(target=httpd.serve_forever, name="slow-http", daemon=True)
+    httpd = TogetherServer(("127.0.0.1", 0), TogetherHandler)
+    thread = threading.Thread(target=httpd.serve_forever, name="together-http", daemon=True)
     thread.start()
     yield httpd.server_address
     httpd.shutdown()
@@ -61,25 +67,21 @@ def no_proxy(monkeypatch):
     monkeypatch.setenv("no_proxy", "*")
 
 
-def fetch_all(fetch, count: int = CLIENTS) -> tuple[list, float]:
-    """Run `fetch(i)` in `count` green threads at once; the results and the seconds taken."""
-    pool = GreenPool(count)
-    started = time.monotonic()
-    results = list(pool.imap(fetch, range(count)))
-    return results, time.monotonic() - started
+def fetch_all(fetch, count: int = CLIENTS) -> list:
+    """Run `fetch(i)` in `count` green threads at once; their results."""
+    TogetherHandler.together.reset()
+    return list(GreenPool(count).imap(fetch, range(count)))
 
 
 def test_patched_urlopen_fetches_concurrently(server, clean_hub):
     request = patcher.import_patched("urllib.request")
-    url = "http://{}:{}/slow".format(*server)
+    url = "http://{}:{}/together".format(*server)
 
     def fetch(_):
-        with request.urlopen(url, timeout=10) as response:
+        with request.urlopen(url, timeout=20) as response:
             return response.read()
 
-    bodies, took = fetch_all(fetch)
-    assert bodies == [b"/slow"] * CLIENTS
-    assert took < DELAY * CLIENTS / 3, f"{CLIENTS} fetches took {took:.2f} s: not concurrent"
+    assert fetch_all(fetch) == [b"/together"] * CLIENTS
 
 
 def test_patched_urllib_request_goes_through_the_patched_http_client():
@@ -103,17 +105,16 @@ def test_patched_http_connection_is_cooperative(server, clean_hub):
     client = patcher.import_patched("http.client")
 
     def fetch(_):
-        conn = client.HTTPConnection(*server, timeout=10)
+        conn = client.HTTPConnection(*server, timeout=20)
         try:
-            conn.request("GET", "/slow")
+            conn.request("GET", "/together")
             assert isinstance(conn.sock, green_socket.socket)
-            return conn.getresponse().read()
+            response = conn.getresponse()
+            return response.status, response.read()
         finally:
             conn.close()
 
-    bodies, took = fetch_all(fetch)
-    assert bodies == [b"/slow"] * CLIENTS
-    assert took < DELAY * CLIENTS / 3, f"{CLIENTS} requests took {took:.2f} s: not concurrent"
+    assert fetch_all(fetch) == [(200, b"/together")] * CLIENTS
 
 
 def test_stdlib_urlopen_still_works_from_an_os_thread(server):

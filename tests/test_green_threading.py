@@ -100,8 +100,16 @@ def test_killed_waiter_gives_up_its_place_in_line():
 def test_event_set_from_an_os_thread_wakes_a_green_waiter():
     event, ticks = green_threading.Event(), []
     spawn(lambda: [ticks.append(sleep(0.01)) for _ in range(3)])
-    in_os_thread(lambda: (real_sleep(0.06), event.set()))
-    assert event.wait(5) is True
+
+    def set_after_three_ticks():  # which happen only if green threads run while we wait
+        for _ in range(1000):
+            if len(ticks) == 3:
+                break
+            real_sleep(0.005)
+        event.set()
+
+    in_os_thread(set_after_three_ticks)
+    assert event.wait(10) is True
     assert len(ticks) == 3
 
 

@@ -39,8 +39,10 @@ def test_interleaved_threads_print_into_their_own_cells(k):
 def test_a_blocked_cell_runs_the_background_threads(k):
     background = k.run("phase = 'before'\n"
                        "def report():\n"
-                       "    for _ in range(40):\n"
+                       "    for _ in range(2000):  # until the cell below ends, 20 s at most\n"
                        "        print(phase)\n"
+                       "        if phase == 'after':\n"
+                       "            break\n"
                        "        sleep(0.01)\n"
                        "spawn(report)")
     k.run("phase = 'during'; sleep(0.2); phase = 'after'")
@@ -60,7 +62,7 @@ def test_kernel_answers_while_1000_green_threads_loop(k):
     k.run("sleep(0.05)")  # they are all running now
     started = time.monotonic()
     assert k.evaluate("1+1") == "2"
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 5  # an unbounded tick would never let it answer
     k.run("from notebook_coop.greenthread import kill_all\nkill_all(spinners, 1.0)")
     assert k.evaluate("sum(not gt.dead for gt in spinners)") == "0"
 

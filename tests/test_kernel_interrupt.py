@@ -29,8 +29,7 @@ def test_interrupt_in_a_blocked_cell_raises_there_and_the_hub_lives_on(k):
     k.idle(blocked)
     assert k.evaluate(HUB_WORKS) == "True"
     beats = k.stdout(background).count("beat")
-    k.run("sleep(0.2)")
-    assert k.stdout(background).count("beat") > beats
+    k.wait_for(background, lambda _: k.stdout(background).count("beat") > beats)  # beating on
 
 
 def test_one_press_stops_a_cell_waiting_on_a_thread_that_holds_the_hub_and_the_thread(k):
@@ -39,7 +38,7 @@ def test_one_press_stops_a_cell_waiting_on_a_thread_that_holds_the_hub_and_the_t
     pressed = time.monotonic()
     k.km.interrupt_kernel()
     reply = k.reply(waiting)
-    assert time.monotonic() - pressed < 1.0
+    assert time.monotonic() - pressed < 3  # promptly, on a loaded machine too
     assert reply["content"]["ename"] == "KeyboardInterrupt"
     k.idle(waiting)
     assert k.evaluate("gt.state") == "'failed'"

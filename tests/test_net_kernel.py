@@ -142,7 +142,8 @@ def assert_answers_promptly_while_serving(kernel, clients: EchoClients) -> None:
     for _ in range(3):
         started = time.monotonic()
         assert kernel.evaluate("1 + 1", timeout=10) == "2"
-        assert time.monotonic() - started < 2, "the kernel was slow to answer while serving"
+        # generous for a loaded machine: a kernel blocked by the server would not answer at all
+        assert time.monotonic() - started < 5, "the kernel was slow to answer while serving"
     clients.stop.set()
     clients.join(20)
     assert not clients.is_alive()

@@ -49,8 +49,8 @@ def test_patched_kernel_answers_while_a_green_thread_streams(kernel):
 def test_interrupt_stops_a_patched_sleep(kernel):
     kernel.run("%greenpatch on time thread")
     try:
-        msg_id = kernel.send("import time; time.sleep(60)")
-        time.sleep(1)
+        msg_id = kernel.send("import time; print('sleeping', flush=True); time.sleep(60)")
+        kernel.wait_for_text(msg_id, "sleeping")  # the cell runs (an idle kernel ignores SIGINT)
         kernel.km.interrupt_kernel()
         reply = kernel.reply(msg_id, timeout=15)
         assert reply["content"]["status"] == "error"

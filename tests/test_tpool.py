@@ -90,12 +90,14 @@ def test_set_num_threads_bounds_concurrency(size):
     tpool.set_num_threads(size)
     try:
         active, peak, lock = [0], [0], threading.Lock()
+        pairs = threading.Barrier(2, timeout=10)  # two jobs at a time, or a BrokenBarrierError
 
         def job():
             with lock:
                 active[0] += 1
                 peak[0] = max(peak[0], active[0])
-            time.sleep(0.02)
+            pairs.wait()
+            time.sleep(0.02)  # a third job would come in now if more threads ran
             with lock:
                 active[0] -= 1
 
