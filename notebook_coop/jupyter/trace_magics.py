@@ -22,6 +22,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 
 from ..watch.recorder import DEFAULT_SIZE, SPAWN, Recorder
+from .driver import running_count
 from .magics import wait_all
 
 
@@ -70,11 +71,12 @@ class TraceMagics(Magics):
         (the magic's line, as a comment, is line 1), its last value shown, its errors shown
         as usual."""
         shell = self.shell
-        shell.execution_count -= 1  # the nested run compiles under the current count
+        ahead = shell.execution_count - running_count(shell)  # 1 where IPython counts first
+        shell.execution_count -= ahead  # the nested run compiles under the running cell's count
         try:
             shell.run_cell(f"# %%greentrace {line}\n{cell}", store_history=False)
         finally:
-            shell.execution_count += 1
+            shell.execution_count += ahead
 
 
 def _wait_for_spawned(rec: Recorder, seconds: float | None) -> None:
