@@ -7,6 +7,7 @@ The server's cell returns at once; the clients are plain blocking sockets in the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -67,23 +68,28 @@ def kernel():
     with running_kernel() as k:
         k.run("import notebook_coop.net, notebook_coop.pool")
         # ipykernel 7.3 opens a descriptor for its IOPub thread at the first stderr output (a
-        # handler's traceback below): open it now, so the counts see only the servers' own.
+        # handler's traceback below): open it now, so only the servers' own come and go.
         k.run("import sys; print('warming up', file=sys.stderr)")
         k.pid = int(k.evaluate("__import__('os').getpid()"))
         yield k
 
 
-def kernel_fds(kernel) -> int:
-    return len(os.listdir(f"/proc/{kernel.pid}/fd"))
+def kernel_fds(kernel) -> set[tuple[str, str]]:
+    """The kernel's open descriptors, as (number, what it points to)."""
+    fds = set()
+    for fd in os.listdir(f"/proc/{kernel.pid}/fd"):
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            fds.add((fd, os.readlink(f"/proc/{kernel.pid}/fd/{fd}")))
+    return fds
 
 
-def wait_for_fds(kernel, at_most: int, timeout: float = 10) -> int:
-    """The kernel's open descriptor count once it is `at_most` or less (or the timeout passes):
-    handlers close their sockets as soon as they read the clients' EOF."""
+def new_fds(kernel, before: set, timeout: float = 10) -> set[tuple[str, str]]:
+    """The descriptors open now that were not open `before`, once there are none left (or the
+    timeout passes): handlers close their sockets as soon as they read the clients' EOF."""
     deadline = time.monotonic() + timeout
-    while (count := kernel_fds(kernel)) > at_most and time.monotonic() < deadline:
+    while (new := kernel_fds(kernel) - before) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return count
+    return new
 
 
 def start_server(kernel, code: str) -> tuple[str, int]:
@@ -165,7 +171,7 @@ def test_spawn_n_echo_server_serves_while_the_kernel_answers(kernel):
     assert "ValueError: boom from a handler" in kernel.wait_for_text(cell, "ValueError")
     kernel.run("acceptor.kill(); server.close()")
     assert kernel.evaluate("acceptor.dead, pool.running()") == "(True, 0)"
-    assert wait_for_fds(kernel, before) == before
+    assert new_fds(kernel, before) == set()
 
 
 def test_serve_echo_server_stops_on_stop_serve(kernel):
@@ -180,4 +186,4 @@ def test_serve_echo_server_stops_on_stop_serve(kernel):
         stopper.sendall(b"stop")
         kernel.wait_for_text(cell, "server stopped")
     assert kernel.evaluate("runner.dead, server.fileno()") == "(True, -1)"
-    assert wait_for_fds(kernel, before) == before
+    assert new_fds(kernel, before) == set()
