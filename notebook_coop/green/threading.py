@@ -1,7 +1,9 @@
 """Green `threading`: the stdlib's classes, running on green locks and green identities.
 
 The patch replaces only the low-level names the stdlib's own classes look up when they run
-(`_allocate_lock`, `get_ident`, `_start_new_thread`, ...), so `threading.Event`, `Condition`,
+(`_allocate_lock`, `get_ident`, and how threads start and end: `_start_new_thread` and
+`_set_sentinel` up to Python 3.12, `_start_joinable_thread`, `_ThreadHandle`,
+`_make_thread_handle` and `_thread_shutdown` from 3.13), so `threading.Event`, `Condition`,
 `Semaphore`, `RLock`, `Barrier` and `queue.Queue` all wait cooperatively, and
 `threading.Thread(...).start()` from a green thread starts a green thread. The classes of this
 module (for `import_patched`) are copies of the stdlib's bound to green names whether or not
