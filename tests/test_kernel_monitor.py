@@ -76,6 +76,22 @@ def test_a_cell_that_computes_while_green_work_is_due_is_the_culprit(k):
     assert re.search(r"the cell itself held the hub for 0\.[3-9]\d s", text(ended))
 
 
+def test_a_cell_that_holds_the_hub_in_its_post_execute_hooks_is_reported_in_that_cell(k):
+    """Figures are drawn by hooks that run after the cell's code (matplotlib's inline backend,
+    %%greentrace): a hold there belongs to that cell too, not to the next one."""
+    cell = k.run("waiting = spawn(int)\n"
+                 "def draw():\n"
+                 "    get_ipython().events.unregister('post_execute', draw)\n"
+                 "    t = time.monotonic()\n"
+                 "    while time.monotonic() - t < 0.5:\n"
+                 "        pass\n"
+                 "get_ipython().events.register('post_execute', draw)")
+    wait_for_report(k, cell, "the cell itself has held the hub")
+    wait_for_report(k, cell, "The other green threads run again")
+    after = k.run("sleep(0.3)")
+    assert reports(k, after) == []
+
+
 def test_the_status_line_of_a_green_thread_that_holds_the_hub_says_so(k):
     cell = k.run("%%greenspawn --name holder\ntime.sleep(1.5)")
     k.wait_for(cell, lambda msgs: any(m["msg_type"] == "update_display_data"

@@ -83,9 +83,8 @@ class CellReports:
         is the one running when its block began (it may have finished when the block ends)."""
         if report.thread is None:
             if report.ended:
-                return self._root_cells.pop(report.block, None) or self.driver.request_parent
-            cell = self._root_cells.setdefault(report.block, self.driver.request_parent)
-            return cell
+                return self._root_cells.pop(report.block, None) or self.driver.running_request()
+            return self._root_cells.setdefault(report.block, self.driver.running_request())
         var = getattr(self.kernel, "_shell_parent", None)
         return report.thread.context.get(var) if var is not None else None
 

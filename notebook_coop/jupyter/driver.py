@@ -157,6 +157,11 @@ class KernelDriver:
         self._outer_sigint.append(signal.signal(signal.SIGINT, self.stop_button.on_sigint))
         self.wake()
 
+    def running_request(self) -> dict | None:
+        """The parent message of the request the kernel handles now: the running cell's, also
+        while hooks that run after its code (figures drawn by post_execute) still hold the hub."""
+        return self.request_parent or _request(self.shell)
+
     def pre_run_cell(self, info: Any) -> None:
         """Remember which execution count this request's msg_id is, for %greenthreads."""
         msg_id = _request_header(self.shell).get("msg_id")
