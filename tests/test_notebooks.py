@@ -490,3 +490,65 @@ def test_network_notebook_slider_reruns_the_clients(notebook):
                "acceptor = coop.spawn(accept_forever)")
     assert "50 clients: 50 got their echo, with 50 connections open at once" in pressed_output(
         kernel, "many_clients", "got their echo", n={"value": 50})
+
+
+# -- 06-background-cells --------------------------------------------------------------------------
+
+BACKGROUND = "06-background-cells"
+
+
+def _cell_texts(run: Executed, source: str) -> list[str]:
+    """The texts (streams and plain displays) of the one code cell whose source is `source`."""
+    [cell] = [c for c in run.nb.cells if c.cell_type == "code" and c.source == source]
+    return [out.get("text") or out.get("data", {}).get("text/plain", "") for out in cell.outputs]
+
+
+def test_background_notebook_copies_of_a_cell_take_turns(notebook):
+    lines = [line for line in notebook(BACKGROUND).text().splitlines()
+             if line.startswith("greeter ")]
+    assert sorted(lines) == sorted(f"greeter {i}: step {s}" for i in range(3) for s in range(3))
+    assert lines.index("greeter 2: step 0") < lines.index("greeter 0: step 1")
+
+
+def test_background_notebook_ticker_ticks_while_a_cell_waits(notebook):
+    (ticks,) = notebook(BACKGROUND).figure(r"the ticker ticked (\d+) times")
+    assert int(ticks) >= 3
+
+
+def test_background_notebook_tree_shows_the_nappers_and_kill_ends_them(notebook):
+    run = notebook(BACKGROUND)
+    [tree] = _cell_texts(run, "%greenthreads --tree --stacks")
+    assert tree.count("napper[") == 4 and tree.count("coop.sleep(60)") == 4
+    assert "ticker: blocked on sleep" in tree
+    assert _cell_texts(run, "%greenkill napper") == ["killed 4 green thread(s)\n"]
+    [listing] = _cell_texts(run, "%greenthreads")
+    assert "ticker" in listing and "napper" not in listing
+
+
+def test_background_notebook_greentrace_draws_the_workers(notebook):
+    run = notebook(BACKGROUND)
+    assert run.pictures("%%greentrace --summary") == 1
+    [trace] = [c.source for c in run.nb.cells if c.source.startswith("%%greentrace")]
+    summary = "".join(_cell_texts(run, trace))
+    assert summary.count("worker#") == 3 and "detector" not in summary
+
+
+def test_background_notebook_detector_names_the_unpatched_sleep_and_not_the_patched(notebook):
+    run = notebook(BACKGROUND)
+    unpatched, patched = [c for c in run.nb.cells
+                          if "%greenspawn --name sleepy --wait time.sleep(0.5)" in c.source]
+    reports = [t for t in _cell_texts(run, unpatched.source) if "held the hub" in t]
+    assert reports and "green thread sleepy" in reports[0] and "time.sleep(0.5)" in reports[0]
+    assert not [t for t in _cell_texts(run, patched.source) if "held the hub" in t]
+    (blocked,), (free,) = (re.findall(r"longest gap between the ticker's beats: ([\d.]+) s",
+                                      "".join(_cell_texts(run, c.source)))
+                           for c in (unpatched, patched))
+    assert float(blocked) >= 0.4 and float(free) < float(blocked) / 2
+
+
+@pytest.mark.parametrize(("patched", "named"), [(False, "sleep#"), (True, "nobody")])
+def test_background_notebook_form_runs_the_sleeper_patched_or_not(notebook, patched, named):
+    kernel = notebook(BACKGROUND).kernel
+    said = pressed_output(kernel, "try_sleep", "the detector named", seconds={"value": 0.4},
+                          patched={"value": patched})
+    assert f"the detector named {named}" in said
