@@ -4,6 +4,7 @@ Trace Event Format, the summary table, and the names of what threads wait on."""
 import json
 import socket
 
+import numpy as np
 import pytest
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
@@ -60,6 +61,29 @@ def test_each_state_is_drawn_in_its_palette_colour_one_rectangle_per_segment():
     segments = [s for t in rec.timeline().ordered() for s in t.segments]
     for state in ("run", "sleep", "ready"):
         assert drawn[COLOURS[state]] == sum(1 for s in segments if s.state == state) > 0
+
+
+def test_a_short_beat_in_a_long_recording_stays_visible_about_a_pixel_wide():
+    def beat():
+        for _ in range(5):
+            sleep(0.02)
+
+    with record() as rec:
+        spawn(sleep, 0.3)
+        spawn(beat).wait()
+        sleep(0.3)
+    ax = rec.plot().axes[0]
+    span = ax.get_xlim()[1]
+    [runs] = [c for c in ax.collections if isinstance(c, PolyCollection)
+              and to_hex(c.get_facecolor()[0]) == COLOURS["run"]]
+    widths = [np.ptp(path.vertices[:, 0]) for path in runs.get_paths()]
+    shortest = min(s.length for t in rec.timeline().ordered() for s in t.segments
+                   if s.state == "run") * 1e-9
+    assert shortest < span / 1000  # a beat that would be thinner than a pixel...
+    assert min(widths) >= span / 800 * 0.99  # ...is drawn about one pixel wide
+    assert runs.get_zorder() > max(c.get_zorder() for c in ax.collections
+                                   if isinstance(c, PolyCollection) and c is not runs
+                                   and to_hex(c.get_facecolor()[0]) != COLOURS["ready"])
 
 
 def test_a_failed_thread_is_marked_with_a_red_cross():

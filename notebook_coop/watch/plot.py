@@ -4,7 +4,8 @@
     compare(rec_unpatched, rec_patched, titles=("time.sleep", "patched"))
 
 Run is green, ready amber, each wait reason its own colour (palette.py); a tick at the left
-of a row marks its spawn, a dot its end (red cross: it failed; grey cross: killed). Past
+of a row marks its spawn, a dot its end (red cross: it failed; grey cross: killed). Run and
+ready segments too short to see are widened to about a pixel and drawn over the waits. Past
 `max_rows` threads, rows are grouped by name (`worker[3]` and `fetch#12` join `worker` and
 `fetch`) and each group's row shows how many of its threads were in each state.
 """
@@ -25,6 +26,10 @@ MAX_ROWS = 200
 
 GROUP_BINS = 400
 """Time bins of a grouped row's state mix."""
+
+THINNEST = 1 / 800
+"""Run and ready segments are drawn at least this share of the time axis wide (about a pixel):
+a 20 µs beat in a recording of seconds would otherwise vanish from the picture."""
 
 _STATE_ORDER = (RUN, READY, *WAIT_REASONS, BLOCKED, "tick")
 _SUFFIX = re.compile(r"(\[\d+\]|#\d+|\d+)$")
@@ -118,7 +123,7 @@ def draw(ax: Any, timeline: Timeline, max_rows: int = MAX_ROWS, legend: bool = T
             _add_track(spans, track, len(labels), origin)
             labels.append(_row_label(track))
         _draw_ends(ax, threads, len(labels) - len(threads), origin)
-    _draw_spans(ax, spans)
+    _draw_spans(ax, spans, timeline.span * 1e-9 * THINNEST)
     _draw_marks(ax, timeline, origin)
     _finish_axes(ax, timeline, labels, spans, grouped, legend)
 
@@ -132,8 +137,9 @@ def _add_track(spans: dict, track: Track, row: int, origin: int) -> None:
         spans[s.state].append((row, (s.start - origin) * 1e-9, s.length * 1e-9))
 
 
-def _draw_spans(ax: Any, spans: dict) -> None:
-    """One collection of rectangles per state: fast for hundreds of thousands of segments."""
+def _draw_spans(ax: Any, spans: dict, thinnest: float) -> None:
+    """One collection of rectangles per state: fast for hundreds of thousands of segments.
+    Run and ready rectangles are at least `thinnest` wide, on top of the others."""
     import numpy as np
     from matplotlib.collections import PolyCollection
 
@@ -142,11 +148,14 @@ def _draw_spans(ax: Any, spans: dict) -> None:
             continue
         data = np.asarray(items, dtype=float)
         row, x, w = data[:, 0], data[:, 1], data[:, 2]
+        visible = state in (RUN, READY)
+        if visible:
+            w = np.maximum(w, thinnest)
         y0, y1 = row - 0.4, row + 0.4
         verts = np.stack([np.stack([x, y0], 1), np.stack([x + w, y0], 1),
                           np.stack([x + w, y1], 1), np.stack([x, y1], 1)], axis=1)
         ax.add_collection(PolyCollection(verts, facecolors=colour(state), edgecolors="none",
-                                         linewidths=0))
+                                         linewidths=0, zorder=2 if visible else 1))
 
 
 def _draw_ends(ax: Any, threads: list[Track], first_row: int, origin: int) -> None:
