@@ -38,6 +38,13 @@ from .watch.recorder import Recorder, record
 from .watch.runinfo import format_run_info
 
 
+def dashboard(top: int = 25, interval: float = 0.25, timeline: bool = False) -> Any:
+    """The live dashboard widget of the green threads (see notebook_coop.jupyter.dashboard)."""
+    from .jupyter.dashboard import dashboard as make
+
+    return make(top=top, interval=interval, timeline=timeline)
+
+
 def load_ipython_extension(ip: Any) -> None:
     """`%load_ext notebook_coop`: host the hub in this kernel (see notebook_coop.jupyter.driver)."""
     from .jupyter.extension import load_ipython_extension as load
@@ -53,11 +60,11 @@ def unload_ipython_extension(ip: Any) -> None:
 
 
 __all__ = [
-    "BoundedSemaphore", "CappedSemaphore", "DeadlockError", "Empty", "Event", "Full",
-    "GreenPile", "GreenPool", "GreenThread", "GreenletExit", "Instrument", "LifoQueue",
-    "LightQueue", "Lock", "PriorityQueue", "Queue", "Recorder", "ReusePortUnavailableWarning",
-    "ReuseRandomPortWarning", "Semaphore", "StopServe", "Timeout", "WrongThreadError", "compare",
-    "connect", "format_run_info", "get_hub", "getcurrent", "import_patched", "is_monkey_patched",
+    "BoundedSemaphore", "CappedSemaphore", "DeadlockError", "Empty", "Event", "Full", "GreenPile",
+    "GreenPool", "GreenThread", "GreenletExit", "Instrument", "LifoQueue", "LightQueue", "Lock",
+    "PriorityQueue", "Queue", "Recorder", "ReusePortUnavailableWarning", "ReuseRandomPortWarning",
+    "Semaphore", "StopServe", "Timeout", "WrongThreadError", "compare", "connect", "dashboard",
+    "format_run_info", "get_hub", "getcurrent", "import_patched", "is_monkey_patched",
     "is_timeout", "kill", "listen", "load_ipython_extension", "monkey_patch", "original",
     "patched", "pools", "record", "serve", "sleep", "spawn", "spawn_after", "spawn_after_local",
     "spawn_n", "tpool", "unload_ipython_extension", "unpatch", "with_timeout",

@@ -22,7 +22,7 @@ from .greenthread import require_callable
 from .hub import TIMED_OUT, green_hub
 from .patcher import original
 
-__all__ = ["Proxy", "execute", "killall", "set_num_threads", "wait_future"]
+__all__ = ["Proxy", "execute", "killall", "set_num_threads", "usage", "wait_future"]
 
 ENV_THREADS = "NOTEBOOK_COOP_TPOOL_THREADS"
 DEFAULT_THREADS = 20
@@ -242,3 +242,8 @@ class Proxy:
 
     def __contains__(self, item: Any) -> bool:
         return item in self._obj
+
+
+def usage() -> tuple[int, int, int]:
+    """(calls in flight, worker threads running, the most it may run), for dashboards."""
+    return _pending, len(_workers), _size if _size is not None else _configured_size()

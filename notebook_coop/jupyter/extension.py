@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..watch import origin
-from . import driver, magics, monitor_magic, patch_magics, trace_magics
+from . import dashboard, driver, magics, monitor_magic, patch_magics, trace_magics
 
 
 def load_ipython_extension(ip: Any) -> None:
@@ -22,10 +22,13 @@ def load_ipython_extension(ip: Any) -> None:
     origin.set_finders(lambda gt: magics.spawning_cell(ip, gt),
                        lambda filename: _cell_name(ip, filename))
     monitor_magic.register(ip)
+    dashboard.register(ip)
 
 
 def unload_ipython_extension(ip: Any) -> None:
-    """Detach from the loop and remove the magics; green threads and the hub live on."""
+    """Close the dashboards, detach from the loop and remove the magics; green threads and the
+    hub live on."""
+    dashboard.unregister(ip)
     monitor_magic.unregister(ip)
     origin.set_finders(None, None)
     magics.unregister(ip, trace_magics.TraceMagics)

@@ -236,3 +236,24 @@ class Timeline:
             if cursor < segment.end:
                 carved.append(Segment(cursor, segment.end, RUN))
         root.segments = carved
+
+
+class Tail:
+    """The last `seconds` of a recording that goes on, read as Timeline reads a Recorder: taken
+    on the hub's thread (a copy), replayed anywhere (a dashboard draws it on another thread)."""
+
+    def __init__(self, recorder: Any, seconds: float) -> None:
+        now = perf_counter_ns()
+        cut = max(now - int(seconds * 1e9), recorder.started or now)
+        kept = []
+        for event in reversed(recorder.events):
+            if event[0] < cut:
+                break
+            kept.append(event)
+        kept.reverse()
+        self.events = kept
+        self.started, self.stopped, self.stopper = cut, now, HUB
+        self.dropped = recorder.total - len(kept)
+        self.names, self.parents = dict(recorder.names), dict(recorder.parents)
+        self.sites, self.cells = dict(recorder.sites), dict(recorder.cells)
+        self.errors, self.texts = dict(recorder.errors), list(recorder.texts)

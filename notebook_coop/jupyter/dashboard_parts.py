@@ -1,0 +1,227 @@
+"""The dashboard's pieces, each a few stock ipywidgets that update only what changed.
+
+A refresh assigns every value it shows; ipywidgets sends a trait only when its value differs,
+so an unchanged row costs no message. Layouts and styles are shared by the widgets of a column,
+so a row is six models, not eighteen.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle, LabelStyle
+
+from .. import patcher
+from ..greenthread import kill
+from ..watch.board import Gauge, Row, Snapshot, gauge_text, seconds
+from ..watch.palette import COLOURS, OUTCOME_COLOURS
+
+STATE_COLOURS = {"running": COLOURS["run"], "ready": "#b07800", "sleeping": "#2171b5",
+                 "blocked": "#6a51a3", **OUTCOME_COLOURS}
+
+STYLE = """<style>
+.coop-dashboard .coop-cols span {display:inline-block; overflow:hidden; white-space:nowrap;
+  text-overflow:ellipsis; vertical-align:top; font-family:monospace; font-size:12px;
+  padding-right:6px}
+.coop-dashboard .c-wait {width:16em} .coop-dashboard .c-cell {width:5em}
+.coop-dashboard .c-site {width:9em} .coop-dashboard .c-num {width:5em; text-align:right}
+.coop-dashboard .c-lint {width:14em; color:#d62728}
+.coop-dashboard .coop-head {font-weight:bold}
+.coop-dashboard .coop-banner {color:#d62728}
+""" + "".join(f".coop-dashboard .coop-state.coop-st-{state} {{color:{colour} !important}}\n"
+              for state, colour in STATE_COLOURS.items()) + """
+.coop-dashboard .coop-st-failed {font-weight:bold}
+.coop-dashboard .coop-error {color:#d62728}
+</style>"""
+
+COLUMNS = ("waiting on", "cell", "spawn site", "run", "ready", "blocked", "slices", "longest",
+           "lints")
+_SPANS = ("c-wait", "c-cell", "c-site", "c-num", "c-num", "c-num", "c-num", "c-num", "c-lint")
+
+
+class Parts:
+    """Makes widgets and remembers each one, so that closing closes them all."""
+
+    def __init__(self) -> None:
+        self.made: list[widgets.Widget] = []
+
+    def __call__(self, cls: type, *classes: str, **kwargs: Any) -> Any:
+        widget = cls(**kwargs, **({"_dom_classes": classes} if classes else {}))
+        self.made.append(widget)
+        return widget
+
+    def close(self) -> None:
+        for widget in reversed(self.made):
+            widget.close()
+        self.made.clear()
+
+
+class Columns:
+    """Shared layouts and styles for the fixed-width columns of the thread tables."""
+
+    def __init__(self, make: Parts) -> None:
+        self.id = make(widgets.Layout, width="4.5em")
+        self.name = make(widgets.Layout, width="12em")
+        self.state = make(widgets.Layout, width="6em")
+        self.kill = make(widgets.Layout, width="3em")
+        self.label = make(LabelStyle)
+        self.html = make(HTMLStyle)
+        self.button = make(widgets.ButtonStyle)
+
+
+def info_html(cells: list[str], title: str = "") -> str:
+    """The row's other columns as fixed-width spans (see STYLE)."""
+    spans = "".join(f'<span class="{cls}">{html.escape(text)}</span>'
+                    for cls, text in zip(_SPANS, cells, strict=True))
+    attr = f' title="{html.escape(title)}"' if title else ""
+    return f'<div class="coop-cols"{attr}>{spans}</div>'
+
+
+class ThreadRow:
+    """One live thread: its id (click for detail), name, state, other columns and kill."""
+
+    def __init__(self, make: Parts, cols: Columns, select: Callable[[Any], None],
+                 after_kill: Callable[[], None]) -> None:
+        self.thread: Any = None
+        self.select = make(widgets.Button, "coop-select", layout=cols.id, style=cols.button)
+        self.name = make(widgets.Label, "coop-name", layout=cols.name, style=cols.label)
+        self.state = make(widgets.Label, "coop-state", layout=cols.state, style=cols.label)
+        self.info = make(widgets.HTML, layout=make(widgets.Layout), style=cols.html)
+        self.kill = make(widgets.Button, "coop-kill", description="✕", layout=cols.kill,
+                         style=cols.button, button_style="danger")
+        self.box = make(widgets.HBox, "coop-row", children=[
+            self.select, self.name, self.state, self.info, self.kill],
+            layout=make(widgets.Layout, display="none"))
+        self.select.on_click(lambda _: select(self.thread))
+        self.kill.on_click(lambda _: self._kill(after_kill))
+
+    def show(self, row: Row | None, snap: Snapshot, numbers: bool) -> None:
+        """Bind to `row` (None: hide the row); its other columns change only with `numbers`
+        or when the row shows another thread than before."""
+        if row is None:
+            self.thread = None
+            self.box.layout.display = "none"
+            return
+        if row.thread is self.thread and not numbers:
+            set_state(self.state, row.state)
+            return
+        self.thread = row.thread
+        self.select.description = str(row.id)
+        self.name.value = row.name
+        self.kill.tooltip = f"kill {row.name}"
+        set_state(self.state, row.state)
+        lints = snap.lints_of(row)
+        self.info.value = info_html(
+            [row.waiting(), row.cell(), row.site(), seconds(row.run), seconds(row.ready),
+             seconds(row.blocked), str(row.slices), seconds(row.longest),
+             f"⚠ {lints[0]}" if lints else ""], "\n".join(lints))
+        self.box.layout.display = "flex"
+
+    def _kill(self, after: Callable[[], None]) -> None:
+        if self.thread is not None and not self.thread.dead:
+            kill(self.thread)
+        after()
+
+
+def set_state(label: widgets.Label, state: str) -> None:
+    """A state label's word and its colour class, in one message."""
+    with label.hold_sync():
+        label.value = state
+        label._dom_classes = ("coop-state", f"coop-st-{state}")
+
+
+class FinishedRow:
+    """A recently finished thread: name, how it ended, and its error in red if it failed."""
+
+    def __init__(self, make: Parts, cols: Columns) -> None:
+        self.id = make(widgets.Label, layout=cols.id, style=cols.label)
+        self.name = make(widgets.Label, "coop-name", layout=cols.name, style=cols.label)
+        self.state = make(widgets.Label, "coop-state", layout=cols.state, style=cols.label)
+        self.info = make(widgets.HTML, layout=make(widgets.Layout), style=cols.html)
+        self.box = make(widgets.HBox, "coop-finished", children=[
+            self.id, self.name, self.state, self.info],
+            layout=make(widgets.Layout, display="none"))
+
+    def show(self, row: Row | None) -> None:
+        if row is None:
+            self.box.layout.display = "none"
+            return
+        self.id.value, self.name.value = str(row.id), row.name
+        set_state(self.state, row.state)
+        error = f'<span class="coop-error">{html.escape(row.error)}</span>' if row.error else ""
+        self.info.value = (f'<div class="coop-cols"><span class="c-num">{seconds(row.run)}</span>'
+                           f'<span class="c-num">{row.slices}</span>{error}</div>')
+        self.box.layout.display = "flex"
+
+
+def header(make: Parts, cols: Columns) -> widgets.HBox:
+    """The column titles, aligned with ThreadRow."""
+    titles = [make(widgets.Label, "coop-head", value=text, layout=layout, style=cols.label)
+              for text, layout in (("id", cols.id), ("name", cols.name), ("state", cols.state))]
+    rest = make(widgets.HTML, "coop-head", value=info_html(list(COLUMNS)), style=cols.html)
+    return make(widgets.HBox, children=[*titles, rest])
+
+
+class GaugeView:
+    """A progress bar and a line of text for a pool, a queue or tpool."""
+
+    def __init__(self, make: Parts) -> None:
+        self.bar = make(widgets.IntProgress, "coop-gauge", min=0, max=1,
+                        layout=make(widgets.Layout, width="12em"))
+        self.text = make(widgets.Label)
+        self.box = make(widgets.HBox, children=[self.bar, self.text],
+                        layout=make(widgets.Layout, display="none"))
+
+    def show(self, gauge: Gauge | None) -> None:
+        if gauge is None:
+            self.box.layout.display = "none"
+            return
+        limit = gauge.limit if gauge.limit is not None else max(gauge.value, 1)
+        with self.bar.hold_sync():
+            self.bar.max = max(limit, 1)
+            self.bar.value = min(gauge.value, self.bar.max)
+        self.text.value = gauge_text(gauge)
+        self.box.layout.display = "flex"
+
+
+class PatchToggles:
+    """A toggle per patch flag: on patches its modules in the live kernel, off restores them."""
+
+    def __init__(self, make: Parts, report: Callable[[str], None]) -> None:
+        self.report = report
+        self._syncing = False
+        self.toggles = {flag: make(widgets.ToggleButton, f"coop-patch-{flag}", description=flag,
+                                   value=patcher.is_monkey_patched(flag),
+                                   tooltip=f"patch {', '.join(modules)}",
+                                   layout=make(widgets.Layout, width="7em"))
+                        for flag, modules in patcher.PATCHES.items()}
+        for flag, toggle in self.toggles.items():
+            toggle.observe(lambda change, flag=flag: self._flip(flag, change["new"]), "value")
+        self.box = make(widgets.HBox, children=[make(widgets.Label, value="patched:"),
+                                                *self.toggles.values()])
+
+    def _flip(self, flag: str, on: bool) -> None:
+        if self._syncing:
+            return
+        modules = list(patcher.PATCHES[flag])
+        try:
+            changed = patcher.patch_modules(modules) if on else patcher.unpatch_modules(modules)
+        except ImportError as exc:
+            self.report(f"cannot patch {flag}: {exc}")
+            changed = []
+        else:
+            self.report(f"{'patched' if on else 'restored'}: {', '.join(changed) or 'nothing'}")
+        self.sync()
+
+    def sync(self) -> None:
+        """Show what is patched now (a %greenpatch may have changed it)."""
+        self._syncing = True
+        try:
+            for flag, toggle in self.toggles.items():
+                toggle.value = patcher.is_monkey_patched(flag)
+                toggle.button_style = "success" if toggle.value else ""
+        finally:
+            self._syncing = False
