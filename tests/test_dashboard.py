@@ -1,5 +1,6 @@
 """The dashboard's widgets driven in-process: rows, kill buttons, patch toggles, sort and filter."""
 
+import re
 import time
 
 import ipywidgets
@@ -24,11 +25,15 @@ def board(clean_hub):
 
 def shown(d):
     """(name, state) of the visible live rows."""
-    return [(r.name.value, r.state.value) for r in d.rows if r.box.layout.display != "none"]
+    return [(r.name.value, r.state.value) for r in d.rows
+            if "coop-hidden" not in r.box._dom_classes]
 
 
 def finished(d):
-    return [(r.name.value, r.state.value) for r in d.finished if r.box.layout.display != "none"]
+    """(name, state) of the recently finished rows, read from the widget's HTML."""
+    lines = d.finished.value.split('<div class="coop-finished')[1:]
+    return [(re.search(r'coop-name c-name">([^<]*)<', line)[1],
+             re.search(r'class="coop-state coop-st-\w+">(\w+)<', line)[1]) for line in lines]
 
 
 def named(name, fn, *args):
@@ -86,10 +91,8 @@ def test_a_failed_thread_is_shown_in_red_with_its_error(board):
     with pytest.raises(ValueError):
         gt.wait()
     board.refresh()
-    row = board.finished[0]
-    assert (row.name.value, row.state.value) == ("fragile", "failed")
-    assert "coop-st-failed" in row.state._dom_classes
-    assert '<span class="coop-error">ValueError: bad input</span>' in row.info.value
+    assert finished(board) == [("fragile", "failed")]
+    assert '<span class="coop-error">ValueError: bad input</span>' in board.finished.value
 
 
 def test_the_kill_button_kills_its_thread_and_its_finally_runs(board):
@@ -231,7 +234,7 @@ def test_pools_queues_and_tpool_have_gauges(board):
     q.put(1)
     sleep(0)
     board.refresh()
-    texts = [g.text.value for g in board.gauges if g.box.layout.display != "none"]
+    texts = re.findall(r"</span></span> ([^<]*)</div>", board.gauges.value)
     assert any(t.startswith("GreenPool#") and ": 3/4, 0 callers waiting" in t for t in texts)
     assert any(t.startswith("Queue#") and ": 1/10, 0 getters waiting" in t for t in texts)
     assert texts[-1].startswith("tpool: 0/")
@@ -284,8 +287,26 @@ def test_the_live_timeline_draws_the_recording(board):
 
 
 def test_bad_arguments_are_refused_before_any_widget_exists(clean_hub):
-    with pytest.raises(ValueError, match="top must be a positive int"):
+    with pytest.raises(ValueError, match="top must be an int from 1 to 200"):
         dash.Dashboard(top=0)
     with pytest.raises(ValueError, match="interval must be a positive"):
         dash.Dashboard(interval=0)
     assert dash.open_dashboards() == []
+
+
+def test_row_widgets_are_made_a_few_at_a_time_as_rows_are_wanted(clean_hub):
+    stop = Event()
+    threads = [spawn(stop.wait) for _ in range(30)]
+    sleep(0)
+    d = dash.Dashboard(top=12, interval=60)
+    try:
+        assert len(shown(d)) == dash.GROW_BY and d.more.value == f"... and {30 - 5:,} more"
+        d.refresh()
+        d.refresh()
+        assert len(shown(d)) == 12 and d.more.value == "... and 18 more"
+        assert len(d.table.children) == 1 + 12  # the header and the rows
+    finally:
+        d.close()
+        stop.send()
+        for gt in threads:
+            gt.wait()

@@ -27,25 +27,27 @@ two at once work.
 
 The page structure that browser tests rely on (a stable contract):
 - the outermost widget has the CSS class `coop-dashboard`;
-- each live thread's row (class `coop-row`) has a kill button of class `coop-kill` with the
-  tooltip `kill <thread name>`, a state label of class `coop-state` whose text is the state
-  word (running, ready, sleeping, blocked; and in finished rows, class `coop-finished`: done,
-  failed, killed, cancelled), a name label of class `coop-name`, and an id button of class
-  `coop-select` that shows the thread's detail (class `coop-detail`);
+- each live thread's row is an HBox of class `coop-row` (rows not in use also have the class
+  `coop-hidden`, so select `.coop-row:not(.coop-hidden)`): a kill button of class `coop-kill`
+  with the tooltip `kill <thread name>`, a state label of class `coop-state` whose text is the
+  state word (running, ready, sleeping or blocked), a name label of class `coop-name`, and an
+  id button of class `coop-select` that shows the thread's detail (class `coop-detail`);
+- each recently finished thread is a line of class `coop-finished` (in an HTML widget of class
+  `coop-finished-list`) with spans of classes `coop-name` and `coop-state` (done, failed, killed
+  or cancelled) and, if it failed, `coop-error`;
 - the patch toggles are ToggleButtons of class `coop-patch-<flag>` (coop-patch-time,
   coop-patch-socket, coop-patch-select, coop-patch-thread, coop-patch-os,
   coop-patch-subprocess);
 - the timeline is an Image of class `coop-timeline`, shown once the ToggleButton of class
   `coop-record` is on (or `dashboard(timeline=True)`) and the first drawing is in;
-- the detector banner has class `coop-banner`, the busy note `coop-note`, the close button
-  `coop-close`.
+- the detector banner has class `coop-banner`, the busy note `coop-note`, the lints
+  `coop-lints`, the gauges `coop-gauges`, the close button `coop-close`.
 """
 
 from __future__ import annotations
 
 import atexit
 import html
-from itertools import zip_longest
 from time import monotonic, perf_counter
 from typing import Any
 
@@ -63,11 +65,11 @@ from . import block_reports
 from .dashboard_parts import (
     STYLE,
     Columns,
-    FinishedRow,
-    GaugeView,
     Parts,
     PatchToggles,
     ThreadRow,
+    finished_html,
+    gauges_html,
     header,
 )
 from .driver import current_driver
@@ -80,6 +82,12 @@ REFRESH = 0.25
 
 TOP = 25
 """Live rows shown unless told otherwise."""
+
+MAX_TOP = 200
+"""The most live rows a dashboard shows."""
+
+GROW_BY = 5
+"""Row widgets made per refresh, while more rows are wanted than exist."""
 
 NUMBERS_EVERY = 1.0
 """Seconds between updates of the rows' times and counts (states change at every refresh):
@@ -98,8 +106,8 @@ class Dashboard(widgets.VBox):
     """The widget; see the module docstring."""
 
     def __init__(self, top: int = TOP, interval: float = REFRESH, timeline: bool = False) -> None:
-        if not isinstance(top, int) or isinstance(top, bool) or top < 1:
-            raise ValueError(f"top must be a positive int, not {top!r}")
+        if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= MAX_TOP:
+            raise ValueError(f"top must be an int from 1 to {MAX_TOP}, not {top!r}")
         if not interval > 0:
             raise ValueError(f"interval must be a positive number of seconds, not {interval!r}")
         self.hub = get_hub()
@@ -145,18 +153,19 @@ class Dashboard(widgets.VBox):
                                tooltip="descending", layout=make(widgets.Layout, width="3em"))
         self.filter = make(widgets.Text, "coop-filter", placeholder="filter: name, state, reason",
                            continuous_update=True)
-        self.top = make(widgets.BoundedIntText, "coop-top", value=top, min=1, max=500,
+        self.top = make(widgets.BoundedIntText, "coop-top", value=top, min=1, max=MAX_TOP,
                         description="top", layout=make(widgets.Layout, width="9em"))
         for control in (self.sort, self.descending, self.filter, self.top):
             control.observe(lambda _: self.refresh(), "value")
-        self.rows = [ThreadRow(make, cols, self.select, self.refresh) for _ in range(top)]
+        self._cols = cols
+        self.rows: list[ThreadRow] = []
+        self.table = make(widgets.VBox, "coop-table", children=[header(make, cols)])
         self.more = make(widgets.Label, "coop-more")
-        self.finished = [FinishedRow(make, cols) for _ in range(self.board.finished.maxlen)]
+        self.finished = make(widgets.HTML, "coop-finished-list")
         self.detail = make(widgets.HTML, "coop-detail")
-        self.gauges = [GaugeView(make) for _ in range(2 * GAUGES + 1)]
+        self.gauges = make(widgets.HTML, "coop-gauges")
         self.patches = PatchToggles(make, self._say)
         self.timeline = LiveTimeline(make, self.hub, timeline)
-        self._header = header(make, cols)
 
     def _sections(self) -> list[widgets.Widget]:
         make = self._make
@@ -165,11 +174,11 @@ class Dashboard(widgets.VBox):
             make(widgets.HBox, children=[self.title, self.close_button]),
             self.note, self.banner,
             make(widgets.HBox, children=[self.sort, self.descending, self.filter, self.top]),
-            self._header, *(r.box for r in self.rows), self.more,
+            self.table, self.more,
             make(widgets.HTML, value="<b>recently finished</b>"),
-            *(r.box for r in self.finished), self.detail,
+            self.finished, self.detail,
             make(widgets.HTML, value="<b>pools, queues, tpool</b>"),
-            *(g.box for g in self.gauges), self.patches.box, self.lints, self.timeline.box,
+            self.gauges, self.patches.box, self.lints, self.timeline.box,
         ]
 
     # -- refreshing ------------------------------------------------------------------------
@@ -204,19 +213,19 @@ class Dashboard(widgets.VBox):
             extra["longest pass ms"] = driver.longest_tick * 1e3
         snap = self.snapshot = self.board.sample(extra)
         shown, rest = snap.view(self.sort.value, self.descending.value, self.filter.value,
-                                min(self.top.value, len(self.rows)))
+                                self.top.value)
+        self._grow(len(shown))
+        rest += max(0, len(shown) - len(self.rows))
         now = monotonic()
         numbers = now - self._numbers_at >= NUMBERS_EVERY
         if numbers:
             self._numbers_at = now
-        for view, row in zip_longest(self.rows, shown):
-            view.show(row, snap, numbers)
+        for i, view in enumerate(self.rows):
+            view.show(shown[i] if i < len(shown) else None, snap, numbers)
         self.more.value = f"... and {rest:,} more" if rest else ""
-        for view, row in zip_longest(self.finished, snap.finished):
-            view.show(row)
-        gauges = _busiest(snap.pools) + _busiest(snap.queues) + [snap.tpool]
-        for view, gauge in zip_longest(self.gauges, gauges):
-            view.show(gauge)
+        self.finished.value = finished_html(snap.finished)
+        self.gauges.value = gauges_html(_busiest(snap.pools) + _busiest(snap.queues)
+                                        + [snap.tpool])
         self.title.value = "<b>green threads</b> " + html.escape(
             ", ".join(f"{k} {_figure(v)}" for k, v in snap.hub.items()))
         self.lints.value = "".join(f"<div>⚠ {html.escape(s)}</div>" for s in snap.lints)
@@ -224,6 +233,16 @@ class Dashboard(widgets.VBox):
         self.patches.sync()
         self.timeline.refresh()
         self._show_detail()
+
+    def _grow(self, wanted: int) -> None:
+        """Make row widgets as they are needed, GROW_BY at a time: a row is six models, and
+        making a hundred at once would hold the hub."""
+        missing = min(wanted - len(self.rows), GROW_BY)
+        if missing <= 0:
+            return
+        self.rows += [ThreadRow(self._make, self._cols, self.select, self.refresh)
+                      for _ in range(missing)]
+        self.table.children = [*self.table.children, *(r.box for r in self.rows[-missing:])]
 
     def _show_busy(self, driver: Any) -> None:
         """The note that clicks wait: while a plain cell runs (not while a cell awaits, when the
@@ -376,13 +395,14 @@ def dashboard(top: int = TOP, interval: float = REFRESH, timeline: bool = False)
 
 
 @magic_arguments()
-@argument("--top", type=int, default=TOP, metavar="N", help="live rows shown (default %(default)s)")
+@argument("--top", type=int, default=TOP, metavar="N",
+          help="live rows shown (default %(default)s)")
 @argument("--timeline", action="store_true", help="start recording for the live timeline")
 def greentop(line: str) -> None:
     """Show the live dashboard of green threads (text in a terminal, where widgets cannot)."""
     args = parse_argstring(greentop, line)
-    if args.top < 1:
-        raise UsageError(f"--top must be at least 1, not {args.top}")
+    if not 1 <= args.top <= MAX_TOP:
+        raise UsageError(f"--top must be from 1 to {MAX_TOP}, not {args.top}")
     driver = current_driver()
     if driver is None or getattr(driver.shell, "kernel", None) is None:
         print(format_text(Board().sample()))

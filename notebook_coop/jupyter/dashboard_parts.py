@@ -35,6 +35,11 @@ STYLE = """<style>
               for state, colour in STATE_COLOURS.items()) + """
 .coop-dashboard .coop-st-failed {font-weight:bold}
 .coop-dashboard .coop-error {color:#d62728}
+.coop-dashboard .coop-hidden {display:none !important}
+.coop-dashboard .c-name {width:12em} .coop-dashboard span.coop-state {width:6em}
+.coop-dashboard .coop-bar {display:inline-block; width:10em; height:0.8em; background:#eee;
+  vertical-align:middle} .coop-dashboard .coop-bar span {display:block; height:100%;
+  background:#2ca02c}
 </style>"""
 
 COLUMNS = ("waiting on", "cell", "spawn site", "run", "ready", "blocked", "slices", "longest",
@@ -67,6 +72,8 @@ class Columns:
         self.name = make(widgets.Layout, width="12em")
         self.state = make(widgets.Layout, width="6em")
         self.kill = make(widgets.Layout, width="3em")
+        self.info = make(widgets.Layout)
+        self.row = make(widgets.Layout)
         self.label = make(LabelStyle)
         self.html = make(HTMLStyle)
         self.button = make(widgets.ButtonStyle)
@@ -89,12 +96,11 @@ class ThreadRow:
         self.select = make(widgets.Button, "coop-select", layout=cols.id, style=cols.button)
         self.name = make(widgets.Label, "coop-name", layout=cols.name, style=cols.label)
         self.state = make(widgets.Label, "coop-state", layout=cols.state, style=cols.label)
-        self.info = make(widgets.HTML, layout=make(widgets.Layout), style=cols.html)
+        self.info = make(widgets.HTML, layout=cols.info, style=cols.html)
         self.kill = make(widgets.Button, "coop-kill", description="✕", layout=cols.kill,
                          style=cols.button, button_style="danger")
-        self.box = make(widgets.HBox, "coop-row", children=[
-            self.select, self.name, self.state, self.info, self.kill],
-            layout=make(widgets.Layout, display="none"))
+        self.box = make(widgets.HBox, "coop-row", "coop-hidden", children=[
+            self.select, self.name, self.state, self.info, self.kill], layout=cols.row)
         self.select.on_click(lambda _: select(self.thread))
         self.kill.on_click(lambda _: self._kill(after_kill))
 
@@ -103,7 +109,7 @@ class ThreadRow:
         or when the row shows another thread than before."""
         if row is None:
             self.thread = None
-            self.box.layout.display = "none"
+            self.box._dom_classes = ("coop-row", "coop-hidden")
             return
         if row.thread is self.thread and not numbers:
             set_state(self.state, row.state)
@@ -118,7 +124,7 @@ class ThreadRow:
             [row.waiting(), row.cell(), row.site(), seconds(row.run), seconds(row.ready),
              seconds(row.blocked), str(row.slices), seconds(row.longest),
              f"⚠ {lints[0]}" if lints else ""], "\n".join(lints))
-        self.box.layout.display = "flex"
+        self.box._dom_classes = ("coop-row",)
 
     def _kill(self, after: Callable[[], None]) -> None:
         if self.thread is not None and not self.thread.dead:
@@ -133,28 +139,29 @@ def set_state(label: widgets.Label, state: str) -> None:
         label._dom_classes = ("coop-state", f"coop-st-{state}")
 
 
-class FinishedRow:
-    """A recently finished thread: name, how it ended, and its error in red if it failed."""
-
-    def __init__(self, make: Parts, cols: Columns) -> None:
-        self.id = make(widgets.Label, layout=cols.id, style=cols.label)
-        self.name = make(widgets.Label, "coop-name", layout=cols.name, style=cols.label)
-        self.state = make(widgets.Label, "coop-state", layout=cols.state, style=cols.label)
-        self.info = make(widgets.HTML, layout=make(widgets.Layout), style=cols.html)
-        self.box = make(widgets.HBox, "coop-finished", children=[
-            self.id, self.name, self.state, self.info],
-            layout=make(widgets.Layout, display="none"))
-
-    def show(self, row: Row | None) -> None:
-        if row is None:
-            self.box.layout.display = "none"
-            return
-        self.id.value, self.name.value = str(row.id), row.name
-        set_state(self.state, row.state)
+def finished_html(rows: list[Row]) -> str:
+    """The recently finished threads, one line each: name, how it ended, its error in red."""
+    lines = []
+    for row in rows:
         error = f'<span class="coop-error">{html.escape(row.error)}</span>' if row.error else ""
-        self.info.value = (f'<div class="coop-cols"><span class="c-num">{seconds(row.run)}</span>'
-                           f'<span class="c-num">{row.slices}</span>{error}</div>')
-        self.box.layout.display = "flex"
+        lines.append(
+            f'<div class="coop-finished coop-cols"><span class="c-num">{row.id}</span>'
+            f'<span class="coop-name c-name">{html.escape(row.name)}</span>'
+            f'<span class="coop-state coop-st-{row.state}">{row.state}</span>'
+            f'<span class="c-num">{seconds(row.run)}</span>'
+            f'<span class="c-num">{row.slices}</span>{error}</div>')
+    return "".join(lines)
+
+
+def gauges_html(gauges: list[Gauge]) -> str:
+    """A bar and a line of text per pool, queue and tpool."""
+    lines = []
+    for g in gauges:
+        limit = g.limit if g.limit is not None else max(g.value, 1)
+        width = 100 * min(g.value, limit) / max(limit, 1)
+        lines.append(f'<div class="coop-gauge"><span class="coop-bar"><span style="width:'
+                     f'{width:.0f}%"></span></span> {html.escape(gauge_text(g))}</div>')
+    return "".join(lines)
 
 
 def header(make: Parts, cols: Columns) -> widgets.HBox:
@@ -163,28 +170,6 @@ def header(make: Parts, cols: Columns) -> widgets.HBox:
               for text, layout in (("id", cols.id), ("name", cols.name), ("state", cols.state))]
     rest = make(widgets.HTML, "coop-head", value=info_html(list(COLUMNS)), style=cols.html)
     return make(widgets.HBox, children=[*titles, rest])
-
-
-class GaugeView:
-    """A progress bar and a line of text for a pool, a queue or tpool."""
-
-    def __init__(self, make: Parts) -> None:
-        self.bar = make(widgets.IntProgress, "coop-gauge", min=0, max=1,
-                        layout=make(widgets.Layout, width="12em"))
-        self.text = make(widgets.Label)
-        self.box = make(widgets.HBox, children=[self.bar, self.text],
-                        layout=make(widgets.Layout, display="none"))
-
-    def show(self, gauge: Gauge | None) -> None:
-        if gauge is None:
-            self.box.layout.display = "none"
-            return
-        limit = gauge.limit if gauge.limit is not None else max(gauge.value, 1)
-        with self.bar.hold_sync():
-            self.bar.max = max(limit, 1)
-            self.bar.value = min(gauge.value, self.bar.max)
-        self.text.value = gauge_text(gauge)
-        self.box.layout.display = "flex"
 
 
 class PatchToggles:
