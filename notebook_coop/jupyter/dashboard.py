@@ -121,6 +121,7 @@ class Dashboard(widgets.VBox):
         self._due = 0.0
         self._lag = 0.0
         self._numbers_at = -NUMBERS_EVERY
+        self._wanting = False
         make = self._make = Parts()
         try:
             self._build(make, top, timeline)
@@ -156,7 +157,7 @@ class Dashboard(widgets.VBox):
         self.top = make(widgets.BoundedIntText, "coop-top", value=top, min=1, max=MAX_TOP,
                         description="top", layout=make(widgets.Layout, width="9em"))
         for control in (self.sort, self.descending, self.filter, self.top):
-            control.observe(lambda _: self.refresh(), "value")
+            control.observe(lambda _: self.refresh(rechoose=True), "value")
         self._cols = cols
         self.rows: list[ThreadRow] = []
         self.table = make(widgets.VBox, "coop-table", children=[header(make, cols)])
@@ -203,8 +204,11 @@ class Dashboard(widgets.VBox):
             return
         self._arm(max(self.interval, 10 * (perf_counter() - started)))
 
-    def refresh(self) -> None:
-        """Sample the hub and show what changed (on the hub's thread, outside green threads)."""
+    def refresh(self, rechoose: bool = False) -> None:
+        """Sample the hub and show what changed (on the hub's thread, outside green threads).
+        Which threads the rows show, and in what order, is chosen anew with the numbers (every
+        NUMBERS_EVERY seconds), when a shown thread ends, or with `rechoose`; in between the
+        rows keep their threads and show their states."""
         if self.closed:
             return
         driver = current_driver()
@@ -212,17 +216,19 @@ class Dashboard(widgets.VBox):
         if driver is not None:
             extra["longest pass ms"] = driver.longest_tick * 1e3
         snap = self.snapshot = self.board.sample(extra)
-        shown, rest = snap.view(self.sort.value, self.descending.value, self.filter.value,
-                                self.top.value)
-        self._grow(len(shown))
-        rest += max(0, len(shown) - len(self.rows))
         now = monotonic()
-        numbers = now - self._numbers_at >= NUMBERS_EVERY
+        shown = None if rechoose or now - self._numbers_at >= NUMBERS_EVERY else self._kept(snap)
+        numbers = shown is None
         if numbers:
             self._numbers_at = now
+            shown, rest = snap.view(self.sort.value, self.descending.value, self.filter.value,
+                                    self.top.value)
+            self._grow(len(shown))
+            self._wanting = len(shown) > len(self.rows)
+            self.more.value = f"... and {rest + max(0, len(shown) - len(self.rows)):,} more" \
+                if rest or self._wanting else ""
         for i, view in enumerate(self.rows):
             view.show(shown[i] if i < len(shown) else None, snap, numbers)
-        self.more.value = f"... and {rest:,} more" if rest else ""
         self.finished.value = finished_html(snap.finished)
         self.gauges.value = gauges_html(_busiest(snap.pools) + _busiest(snap.queues)
                                         + [snap.tpool])
@@ -233,6 +239,24 @@ class Dashboard(widgets.VBox):
         self.patches.sync()
         self.timeline.refresh()
         self._show_detail()
+
+    def _kept(self, snap: Snapshot) -> list | None:
+        """The rows of the threads shown now, from `snap`; None if one of them has ended, or
+        rows are free while other threads live (new ones may belong in them)."""
+        if self._wanting:
+            return None
+        live = {row.id: row for row in snap.rows}
+        kept = []
+        for view in self.rows:
+            if view.thread is None:
+                break
+            row = live.get(view.thread.id)
+            if row is None:
+                return None
+            kept.append(row)
+        if len(kept) < self.top.value and len(snap.rows) > len(kept):
+            return None
+        return kept
 
     def _grow(self, wanted: int) -> None:
         """Make row widgets as they are needed, GROW_BY at a time: a row is six models, and

@@ -32,7 +32,7 @@ EVENTS = 300_000
 MAX_ROWS = 30
 """Above this many threads the timeline groups rows by name."""
 
-_start_thread = original("_thread").start_new_thread  # a real thread whatever is patched
+_real_thread = original("_thread")  # real threads and locks whatever is patched
 
 
 class LiveTimeline:
@@ -46,6 +46,8 @@ class LiveTimeline:
         self.selected: int | None = None
         self._drawn_at = 0.0
         self._drawing = False
+        self._idle = _real_thread.allocate_lock()
+        """Held while a drawing thread runs: closing waits for it."""
         self._closed = False
         self.toggle = make(widgets.ToggleButton, "coop-record", description="record timeline",
                            value=False, tooltip="record the hub's switches (costs a little "
@@ -70,24 +72,32 @@ class LiveTimeline:
         if self.recorder is None or self._drawing or now - self._drawn_at < REDRAW_EVERY:
             return
         self._drawing, self._drawn_at = True, now
-        _start_thread(self._draw, (Tail(self.recorder, WINDOW), self.selected))
+        self._idle.acquire()
+        try:
+            _real_thread.start_new_thread(self._draw, (Tail(self.recorder, WINDOW), self.selected))
+        except BaseException:
+            self._idle.release()
+            self._drawing = False
+            raise
 
     def _draw(self, tail: Tail, selected: int | None) -> None:
         """On a drawing thread: replay, draw, and hand the PNG to the hub's thread."""
         from ..watch.plot import timeline_figure
 
+        png, detail = None, ""
         try:
             timeline = Timeline(tail)
             figure = timeline_figure(timeline, max_rows=MAX_ROWS, width=9.0,
                                      title=f"the last {WINDOW:g} s")
             buffer = io.BytesIO()
             figure.savefig(buffer, format="png", dpi=60)
-            detail = track_detail(timeline.tracks.get(selected), tail.names) \
-                if selected is not None else ""
-            self.hub.call_threadsafe(self._show, buffer.getvalue(), detail)
-        except BaseException:
-            self.hub.call_threadsafe(self._show, None, "")
-            raise
+            png = buffer.getvalue()
+            if selected is not None:
+                detail = track_detail(timeline.tracks.get(selected), tail.names)
+        finally:
+            if not self._closed:
+                self.hub.call_threadsafe(self._show, png, detail)
+            self._idle.release()
 
     def _show(self, png: bytes | None, detail: str) -> None:
         self._drawing = False
@@ -97,6 +107,9 @@ class LiveTimeline:
         self.image.layout.display = "block"
         self.track_text = detail
 
-    def close(self) -> None:
+    def close(self, wait: float = 2.0) -> None:
+        """Stop recording, and wait up to `wait` seconds for a drawing under way to end."""
         self._closed = True
         self.record(False)
+        if self._idle.acquire(True, wait):
+            self._idle.release()
