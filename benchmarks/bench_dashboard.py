@@ -8,6 +8,7 @@ Everything runs in real kernels (jupyter_client), each round in fresh ones:
   dashboard open (default: 25 rows, sorted by id; also sorted by run time, the rows changing
   most, and with the timeline recording); the bytes of its comm messages as they travel on
   IOPub (header, parent header, metadata, content and signature), per second;
+- refresh: the wall time of one refresh at 1,000 and 10,000 threads, in this process;
 - cost: the sleep(0) case of bench_core (1,000 threads, here 2,000 switches each, so that the
   dashboard refreshes a dozen times meanwhile) and the echo server of bench_echo, run by a cell
   that waits on them, with no dashboard and with one open (refreshing from the hub's own loop
@@ -125,6 +126,30 @@ def cost(case: str, dashboard: bool, quick: bool) -> float:
         return float(k.evaluate("rate"))
 
 
+def refresh_ms(threads: int, refreshes: int = 40) -> float:
+    """Median wall time of one refresh with `threads` live green threads, in this process
+    (no kernel: the widgets' messages go nowhere), every fourth one choosing its rows anew."""
+    from notebook_coop import Event, sleep, spawn
+    from notebook_coop.jupyter.dashboard import Dashboard
+
+    stop = Event()
+    sleepers = [spawn(stop.wait) for _ in range(threads)]
+    sleep(0)
+    board = Dashboard(interval=3600)
+    for _ in range(6):
+        board.refresh(rechoose=True)
+    times = []
+    for i in range(refreshes):
+        started = time.perf_counter()
+        board.refresh(rechoose=i % 4 == 0)
+        times.append(time.perf_counter() - started)
+    board.close()
+    stop.send()
+    for gt in sleepers:
+        gt.wait()
+    return statistics.median(times) * 1e3
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -153,7 +178,8 @@ def main() -> int:
                 rates.setdefault((case, with_board), []).append(rate)
             ratios[case].append(got[True] / got[False])
         print(f"round {r + 1}/{rounds} done", file=sys.stderr)
-    body = report(flows, rates, ratios, seconds, rounds, load_before)
+    refreshes = {n: refresh_ms(n) for n in (1_000, 10_000)}
+    body = report(flows, rates, ratios, seconds, rounds, load_before, refreshes)
     print(body)
     if not (args.quick or args.no_write):
         harness.write_section(README, "dashboard", body)
@@ -161,7 +187,7 @@ def main() -> int:
 
 
 def report(flows: dict, rates: dict, ratios: dict, seconds: float, rounds: int,
-           load_before: str) -> str:
+           load_before: str, refreshes: dict[int, float]) -> str:
     lines = [f"Command: `{harness.command(__file__)}` ({rounds} rounds).", "",
              harness.conditions(load_before), "",
              f"Comm traffic of one open dashboard, {THREADS:,} green threads sleeping random "
@@ -184,6 +210,9 @@ def report(flows: dict, rates: dict, ratios: dict, seconds: float, rounds: int,
         board = statistics.median(rates[(case, True)]) * scale
         lines.append(f"| {label} | {plain:,.0f} {unit} | {board:,.0f} {unit} | "
                      f"{statistics.median(ratios[case]):.3f} | {min(ratios[case]):.3f} |")
+    lines += ["", "One refresh, median wall time (the dashboard waits ten times as long before "
+              "the next): " + ", ".join(f"{ms:.1f} ms at {n:,} threads"
+                                        for n, ms in refreshes.items()) + "."]
     return "\n".join(lines)
 
 

@@ -78,3 +78,26 @@ def test_ctrl_c_stops_a_terminal_cell_waiting_on_a_green_call_and_the_hub_lives_
     assert "KeyboardInterrupt" in out
     assert "green after the interrupt" in out
     assert "finished: True" in out
+
+
+GREENTOP = f"""{LOAD}
+import notebook_coop
+from notebook_coop import spawn, sleep
+gt = spawn(sleep, 30)
+gt.name = 'napper'
+sleep(0)
+%greentop
+d = notebook_coop.dashboard()
+d
+d.close()
+gt.kill()
+exit
+"""
+
+
+def test_greentop_and_the_dashboard_show_as_text_in_a_terminal(tmp_path):
+    with ipython(tmp_path, stderr=subprocess.PIPE) as proc:
+        out, err = proc.communicate(GREENTOP, timeout=60)
+    assert proc.returncode == 0 and "Traceback" not in out + err, out + err
+    tables = re.findall(r"green threads: live threads 1.*\n.*\n1 +napper +sleeping +sleep", out)
+    assert len(tables) == 2, out

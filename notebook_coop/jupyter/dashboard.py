@@ -245,16 +245,15 @@ class Dashboard(widgets.VBox):
         rows are free while other threads live (new ones may belong in them)."""
         if self._wanting:
             return None
-        live = {row.id: row for row in snap.rows}
+        live = snap.live
         kept = []
         for view in self.rows:
             if view.thread is None:
                 break
-            row = live.get(view.thread.id)
-            if row is None:
+            if view.thread.id not in live:
                 return None
-            kept.append(row)
-        if len(kept) < self.top.value and len(snap.rows) > len(kept):
+            kept.append(snap.row(view.thread))
+        if len(kept) < self.top.value and len(live) > len(kept):
             return None
         return kept
 
@@ -286,7 +285,7 @@ class Dashboard(widgets.VBox):
         if gt is None:
             self.detail.value = ""
             return
-        text = thread_detail(gt, [r.thread for r in self.snapshot.rows])
+        text = thread_detail(gt, list(self.snapshot.live.values()))
         recorded = self.timeline.track_text or (
             "" if self.timeline.recorder else "(turn on the timeline recording to see its "
             "slices, its waits for the hub and who wakes it)")
@@ -323,7 +322,7 @@ class Dashboard(widgets.VBox):
         return bundle
 
     def __repr__(self) -> str:
-        live = len(self.snapshot.rows) if self.snapshot is not None else 0
+        live = len(self.snapshot.live) if self.snapshot is not None else 0
         return f"<Dashboard {'closed' if self.closed else 'open'}: {live} live green threads>"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:

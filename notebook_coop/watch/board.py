@@ -14,8 +14,11 @@ samples are never seen; the others are kept as recently finished once they end.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import islice
+from operator import attrgetter
 from time import monotonic
 from typing import Any
 
@@ -81,15 +84,29 @@ class Gauge:
 
 @dataclass
 class Snapshot:
-    """One sample: threads, finished ones, gauges, hub figures and lints."""
+    """One sample: the live threads, finished ones, gauges, hub figures and lints. Rows are
+    made only for the threads a view shows."""
 
-    rows: list[Row]
+    live: dict[int, GreenThread]
+    """The live threads by id, oldest first."""
     finished: list[Row]
     pools: list[Gauge]
     queues: list[Gauge]
     tpool: Gauge
     hub: dict[str, float]
     lints: list[str] = field(default_factory=list)
+    taken: float = 0.0
+    """When it was sampled (time.monotonic)."""
+    readiness: dict[int, float] = field(default_factory=dict)
+    """Thread id -> seconds it was seen ready, sampled."""
+
+    def row(self, gt: GreenThread) -> Row:
+        """A live thread's row."""
+        state, reason = state_of(gt)
+        ready = self.readiness.get(gt.id, 0.0)
+        waited = max(0.0, self.taken - gt.created - gt.run_time)
+        return Row(gt, gt.id, gt.label, state, reason, gt.run_time, min(ready, waited),
+                   max(0.0, waited - ready), gt.switches, gt.longest_slice)
 
     def view(self, sort: str = "id", descending: bool = False, text: str = "",
              top: int = 25) -> tuple[list[Row], int]:
@@ -97,11 +114,25 @@ class Snapshot:
         and how many more matched."""
         if sort not in SORT_KEYS:
             raise ValueError(f"sort by one of {', '.join(SORT_KEYS)}, not {sort!r}")
+        threads: Any = self.live.values()
         needle = text.strip().lower()
-        rows = [r for r in self.rows if _matches(r, needle)] if needle else self.rows
-        if sort != "id" or descending:
-            rows = sorted(rows, key=lambda r: getattr(r, sort), reverse=descending)
-        return rows[:top], max(0, len(rows) - top)
+        if needle:
+            threads = [gt for gt in threads if _matches(gt, needle)]
+        count = len(threads)
+        if sort == "id":
+            chosen = list(reversed(threads))[:top] if descending else list(islice(threads, top))
+        else:
+            key = self._key(sort)
+            chosen = (heapq.nlargest if descending else heapq.nsmallest)(top, threads, key)
+        return [self.row(gt) for gt in chosen], max(0, count - top)
+
+    def _key(self, sort: str) -> Any:
+        """A sort key on a GreenThread, for a column of Row."""
+        if sort in ("state", "ready", "blocked"):
+            return lambda gt: getattr(self.row(gt), sort)
+        attribute = {"name": "label", "run": "run_time", "slices": "switches",
+                     "longest": "longest_slice"}[sort]
+        return attrgetter(attribute)
 
     def lints_of(self, row: Row) -> list[str]:
         """The lints about this thread: those that begin with its name, and the deadlock
@@ -117,8 +148,9 @@ class Snapshot:
         p.text(format_text(self))
 
 
-def _matches(row: Row, needle: str) -> bool:
-    return needle in row.name.lower() or needle in row.state or needle in row.reason
+def _matches(gt: GreenThread, needle: str) -> bool:
+    state, reason = state_of(gt)
+    return needle in gt.label.lower() or needle in state or needle in reason
 
 
 class Board:
@@ -127,9 +159,9 @@ class Board:
     def __init__(self, hub: Any = None) -> None:
         self.hub = hub or get_hub()
         self.finished: deque[Row] = deque(maxlen=FINISHED_KEPT)
-        self._times: dict[int, list[float]] = {}
-        """Thread id -> [ready seconds, blocked seconds] so far, sampled."""
-        self._seen: dict[int, tuple[GreenThread, Row]] = {}
+        self._ready: dict[int, float] = {}
+        """Thread id -> seconds it was seen ready so far (only threads ever seen ready)."""
+        self._seen: dict[int, GreenThread] = {}
         self._at = monotonic()
         self._slices = self.hub.slices
         self._lints: list[str] = []
@@ -139,35 +171,33 @@ class Board:
         """Read the hub now (see the module docstring); `extra` adds hub figures (loop lag...)."""
         now = monotonic()
         elapsed, self._at = now - self._at, now
-        threads = self.hub.live_threads()
-        rows = [self._row(gt, elapsed) for gt in threads]
-        self._note_finished(rows)
+        live, ready = {}, self._ready
+        for tid, weak in list(self.hub.threads.items()):  # the one pass over every thread
+            gt = weak()
+            if gt is None or gt.dead:
+                continue
+            live[tid] = gt
+            g = gt.greenlet
+            if g is None or not g.reason:
+                ready[tid] = ready.get(tid, 0.0) + elapsed
+        snap = Snapshot(live, [], _pools(), _queues(), tpool_gauge(),
+                        self._hub_figures(elapsed, len(live), extra), taken=now,
+                        readiness=ready)
+        self._note_finished(live, snap)
+        snap.finished = list(self.finished)
         if now - self._linted_at >= LINT_EVERY:
             self._linted_at = now
-            self._lints = _cheap_lints(threads, self.hub)
-        return Snapshot(rows, list(self.finished), _pools(), _queues(), tpool_gauge(),
-                        self._hub_figures(elapsed, len(rows), extra), self._lints)
+            self._lints = _cheap_lints(list(live.values()), self.hub)
+        snap.lints = self._lints
+        return snap
 
-    def _row(self, gt: GreenThread, elapsed: float) -> Row:
-        state, reason = _state(gt)
-        times = self._times.get(gt.id)
-        if times is None:
-            times = self._times[gt.id] = [0.0, 0.0]
-        elif state == "ready":
-            times[0] += elapsed
-        elif state in ("sleeping", "blocked"):
-            times[1] += elapsed
-        return Row(gt, gt.id, gt.label, state, reason, gt.run_time, times[0], times[1],
-                   gt.switches, gt.longest_slice)
-
-    def _note_finished(self, rows: list[Row]) -> None:
+    def _note_finished(self, live: dict[int, GreenThread], snap: Snapshot) -> None:
         """Threads seen last time and not live now have ended: keep them as finished."""
-        live = {r.id: (r.thread, r) for r in rows}
-        for tid, (gt, row) in self._seen.items():
-            if tid not in live:
-                self._times.pop(tid, None)
-                row.state, row.reason = gt.outcome or "done", ""
-                row.run, row.slices, row.longest = gt.run_time, gt.switches, gt.longest_slice
+        for tid in sorted(self._seen.keys() - live.keys()):
+            gt = self._seen[tid]
+            if gt.dead:
+                row = snap.row(gt)
+                self._ready.pop(tid, None)
                 exc = gt.exception if row.state == "failed" else None
                 row.error = f"{type(exc).__name__}: {exc}".rstrip(": ") if exc else ""
                 self.finished.appendleft(row)
@@ -185,7 +215,7 @@ class Board:
         }
 
 
-def _state(gt: GreenThread) -> tuple[str, str]:
+def state_of(gt: GreenThread) -> tuple[str, str]:
     """A thread's state word and wait reason, read cheaply."""
     if gt.dead:
         return gt.outcome or "done", ""
