@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -150,6 +152,66 @@ def refresh_ms(threads: int, refreshes: int = 40) -> float:
     return statistics.median(times) * 1e3
 
 
+INSTRUCTION_RUNS = {
+    # name: (dashboard open, sleep(0) switches each, refreshes)
+    "baseline": (False, 0, 0), "switches": (False, 100, 0), "board": (True, 0, 0),
+    "board+switches": (True, 100, 0), "board+switches+refreshes": (True, 100, 20),
+}
+
+
+def instructions_worker(name: str) -> None:
+    """One run for callgrind: 1,000 threads, then what INSTRUCTION_RUNS says."""
+    from notebook_coop import Event, get_hub, sleep, spawn
+
+    board_open, each, refreshes = INSTRUCTION_RUNS[name]
+    get_hub().accounting = True  # as in the kernel
+    stop = Event()
+
+    def loop() -> None:
+        for _ in range(each):
+            sleep(0)
+        stop.wait()
+
+    threads = [spawn(loop) for _ in range(THREADS)]
+    board = None
+    if board_open:
+        from notebook_coop.jupyter.dashboard import Dashboard
+
+        board = Dashboard(interval=3600)  # refreshed below, never by its timer
+    sleep(0)
+    while any(t.switches <= each for t in threads[-1:]):
+        sleep(0)
+    for i in range(refreshes):
+        board.refresh(rechoose=i % 4 == 0)
+    stop.send()
+    for t in threads:
+        t.wait()
+
+
+def instructions() -> dict[str, int]:
+    """Instructions each run executes under callgrind (repeatable on a busy machine)."""
+    counts = {}
+    for name in INSTRUCTION_RUNS:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+             __file__, "--instructions-worker", name], capture_output=True, text=True,
+            timeout=1800, check=True)
+        counts[name] = int(re.search(r"Collected : (\d+)", done.stderr)[1])
+    return counts
+
+
+def instructions_text(counts: dict[str, int]) -> str:
+    """Instructions per sleep(0) switch without and with a dashboard open, and per refresh."""
+    switches = THREADS * INSTRUCTION_RUNS["switches"][1]
+    plain = (counts["switches"] - counts["baseline"]) / switches
+    board = (counts["board+switches"] - counts["board"]) / switches
+    refresh = (counts["board+switches+refreshes"] - counts["board+switches"]) / 20
+    return (f"Instructions (callgrind): a sleep(0) switch among {THREADS:,} threads costs "
+            f"{plain:,.0f} without a dashboard and {board:,.0f} with one open (nothing is "
+            f"added per switch); one refresh at {THREADS:,} threads costs {refresh:,.0f}, "
+            f"as much as {refresh / plain:,.0f} switches.")
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -157,11 +219,16 @@ def parse_args() -> argparse.Namespace:
                              "README left alone")
     parser.add_argument("--rounds", type=int, help="rounds (default 5; 2 with --quick)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--instructions", action="store_true",
+                        help="only count instructions under callgrind (prints only)")
     return parser.parse_args()
 
 
 def main() -> int:
     args = parse_args()
+    if args.instructions:
+        print(instructions_text(instructions()))
+        return 0
     rounds = args.rounds or (harness.QUICK_ROUNDS if args.quick else harness.ROUNDS)
     seconds = 3.0 if args.quick else TRAFFIC_SECONDS
     load_before = harness.load()
@@ -217,4 +284,7 @@ def report(flows: dict, rates: dict, ratios: dict, seconds: float, rounds: int,
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    if sys.argv[1:2] == ["--instructions-worker"]:
+        instructions_worker(sys.argv[2])
+    else:
+        sys.exit(main())

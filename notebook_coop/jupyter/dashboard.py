@@ -23,7 +23,8 @@ widget says so until the cell ends (the stop button still interrupts it).
 
 `close()` (the ✕ button), `%unload_ext notebook_coop` and kernel shutdown end the timer, the
 recording, the detector subscription and every comm of the widget. Dashboards are independent:
-two at once work.
+two at once work. While one is open its timer is pending, so a cell that waits on something
+nothing can ever end waits (interrupt it) instead of raising DeadlockError.
 
 The page structure that browser tests rely on (a stable contract):
 - the outermost widget has the CSS class `coop-dashboard`;
@@ -58,7 +59,7 @@ from IPython.display import display
 
 from ..greenthread import GreenThread
 from ..hub import get_hub
-from ..watch.board import SORT_KEYS, Board, Snapshot, format_text
+from ..watch.board import SORT_KEYS, Board, Snapshot, format_text, hub_line
 from ..watch.detail import thread_detail
 from ..watch.monitor import BlockReport
 from . import block_reports
@@ -232,8 +233,7 @@ class Dashboard(widgets.VBox):
         self.finished.value = finished_html(snap.finished)
         self.gauges.value = gauges_html(_busiest(snap.pools) + _busiest(snap.queues)
                                         + [snap.tpool])
-        self.title.value = "<b>green threads</b> " + html.escape(
-            ", ".join(f"{k} {_figure(v)}" for k, v in snap.hub.items()))
+        self.title.value = "<b>green threads</b> " + html.escape(hub_line(snap.hub))
         self.lints.value = "".join(f"<div>⚠ {html.escape(s)}</div>" for s in snap.lints)
         self._show_busy(driver)
         self.patches.sync()
@@ -346,10 +346,6 @@ class Dashboard(widgets.VBox):
 
 def _busiest(gauges: list) -> list:
     return sorted(gauges, key=lambda g: (-g.waiting, -g.value))[:GAUGES]
-
-
-def _figure(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 or float(value).is_integer() else f"{value:.2g}"
 
 
 # -- open dashboards ---------------------------------------------------------------------------

@@ -1,15 +1,17 @@
 """What a dashboard shows, sampled from the hub at each refresh: plain rows, no widgets.
 
     board = Board()
-    snap = board.sample()               # every live thread's row, pools, queues, tpool, the hub
+    snap = board.sample()               # the live threads, pools, queues, tpool, the hub
     rows, rest = snap.view(sort="run", descending=True, text="fetch", top=25)
-    print(snap)                         # the same as text, for terminals and nbclient
+    print(snap)                         # as text, for terminals and nbclient
 
-Nothing is measured per switch: a thread's state is read when a sample is taken, and the time
-since the last sample is added to the state it is in then (ready or blocked), so those two
-columns are estimates, as exact as samples are frequent. Run time, slices and the longest slice
-come from the hub's accounting (on in the kernel). Threads that started and ended between two
-samples are never seen; the others are kept as recently finished once they end.
+Nothing is measured per switch. A sample looks at each live thread once: if it is ready, the
+time since the last sample is added to its ready time; its blocked time is the rest of its age
+once run and ready time are taken off. Ready and blocked are so estimates, as exact as samples
+are frequent; run time, slices and the longest slice come from the hub's accounting (on in the
+kernel). Rows (with what a thread waits on, its cell and spawn site) are made only for the
+threads a view shows. Threads that started and ended between two samples are never seen; the
+others are kept as recently finished once they end.
 """
 
 from __future__ import annotations
@@ -258,7 +260,7 @@ TEXT_ROWS = 25
 def format_text(snap: Snapshot, top: int = TEXT_ROWS) -> str:
     """The snapshot as plain text: hub figures, the top rows, finished ones, gauges, lints."""
     hub = snap.hub
-    lines = ["green threads: " + ", ".join(f"{k} {_figure(v)}" for k, v in hub.items())]
+    lines = ["green threads: " + hub_line(hub)]
     rows, rest = snap.view(top=top)
     table = [("id", "name", "state", "waiting on", "run", "ready", "blocked", "slices")]
     table += [(str(r.id), r.name, r.state, r.waiting(), seconds(r.run), seconds(r.ready),
@@ -297,5 +299,12 @@ def _two_digits(x: float) -> str:
     return f"{x:.2g}" if x < 100 else f"{round(x, -len(str(int(x))) + 2):,.0f}"
 
 
+def hub_line(figures: dict[str, float]) -> str:
+    """`live threads 12, switches/s 3,400, loop lag ms 0.4, ...`."""
+    return ", ".join(f"{name} {_figure(value)}" for name, value in figures.items())
+
+
 def _figure(value: float) -> str:
-    return f"{value:,.0f}" if isinstance(value, int) or value >= 100 else f"{value:.3g}"
+    if isinstance(value, int) or value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2g}"
