@@ -132,3 +132,15 @@ def test_unload_closes_every_dashboard_and_leaves_no_timer(k):
     assert {m["content"]["comm_id"] for m in comm_messages(k, ids, "comm_close")} == ids
     assert k.evaluate("dash.open_dashboards(), d1.closed, d2.closed") == "([], True, True)"
     assert k.evaluate("str(notebook_coop.get_hub().next_deadline())") == "'None'"
+
+
+def test_a_restart_with_a_dashboard_drawing_its_timeline_exits_cleanly(k):
+    k.run("threads = [spawn(worker) for _ in range(100)]\n"
+          "d = notebook_coop.dashboard(timeline=True)\nd")
+    image = k.evaluate("d.timeline.image.model_id").strip("'")
+    wait_for_comm(k, {image}, lambda msgs: any(m.get("buffers") for m in msgs))
+    old = k.km.provisioner.process
+    k.km.restart_kernel(now=False)
+    assert old.wait(timeout=10) == 0  # not killed, not aborted by a thread left drawing
+    k.kc.wait_for_ready(timeout=60)
+    assert k.evaluate("1 + 1") == "2"

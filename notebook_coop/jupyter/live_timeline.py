@@ -24,10 +24,14 @@ WINDOW = 5.0
 """Seconds of recording shown."""
 
 REDRAW_EVERY = 1.0
-"""Seconds between redraws (at least; one drawing at a time)."""
+"""Seconds between redraws at least: more while a drawing takes over a quarter of that, so
+that the drawing thread never takes the GIL from the hub for long."""
 
-EVENTS = 300_000
-"""Events the recording keeps: enough for WINDOW seconds of a busy hub."""
+EVENTS = 200_000
+"""Events the recording keeps."""
+
+DRAWN = 30_000
+"""Events drawn at most (the most recent): a busy hub's window is shorter than WINDOW."""
 
 MAX_ROWS = 30
 """Above this many threads the timeline groups rows by name."""
@@ -45,6 +49,7 @@ class LiveTimeline:
         """The selected thread's recorded detail, from the last drawing."""
         self.selected: int | None = None
         self._drawn_at = 0.0
+        self._pause = REDRAW_EVERY
         self._drawing = False
         self._idle = _real_thread.allocate_lock()
         """Held while a drawing thread runs: closing waits for it."""
@@ -69,12 +74,13 @@ class LiveTimeline:
     def refresh(self) -> None:
         """On the hub's thread: start a redraw if one is due."""
         now = monotonic()
-        if self.recorder is None or self._drawing or now - self._drawn_at < REDRAW_EVERY:
+        if self.recorder is None or self._drawing or now - self._drawn_at < self._pause:
             return
         self._drawing, self._drawn_at = True, now
         self._idle.acquire()
         try:
-            _real_thread.start_new_thread(self._draw, (Tail(self.recorder, WINDOW), self.selected))
+            tail = Tail(self.recorder, WINDOW, DRAWN)
+            _real_thread.start_new_thread(self._draw, (tail, self.selected))
         except BaseException:
             self._idle.release()
             self._drawing = False
@@ -84,17 +90,20 @@ class LiveTimeline:
         """On a drawing thread: replay, draw, and hand the PNG to the hub's thread."""
         from ..watch.plot import timeline_figure
 
-        png, detail = None, ""
+        png, detail, started = None, "", monotonic()
         try:
             timeline = Timeline(tail)
+            if self._closed:  # the kernel may be shutting down: end soon
+                return
             figure = timeline_figure(timeline, max_rows=MAX_ROWS, width=9.0,
-                                     title=f"the last {WINDOW:g} s")
+                                     title=f"the last {timeline.span * 1e-9:.2g} s")
             buffer = io.BytesIO()
             figure.savefig(buffer, format="png", dpi=60)
             png = buffer.getvalue()
             if selected is not None:
                 detail = track_detail(timeline.tracks.get(selected), tail.names)
         finally:
+            self._pause = max(REDRAW_EVERY, 4 * (monotonic() - started))
             if not self._closed:
                 self.hub.call_threadsafe(self._show, png, detail)
             self._idle.release()
@@ -107,7 +116,7 @@ class LiveTimeline:
         self.image.layout.display = "block"
         self.track_text = detail
 
-    def close(self, wait: float = 2.0) -> None:
+    def close(self, wait: float = 1.0) -> None:
         """Stop recording, and wait up to `wait` seconds for a drawing under way to end."""
         self._closed = True
         self.record(False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 from time import perf_counter_ns
 from typing import Any
 
@@ -239,14 +240,15 @@ class Timeline:
 
 
 class Tail:
-    """The last `seconds` of a recording that goes on, read as Timeline reads a Recorder: taken
-    on the hub's thread (a copy), replayed anywhere (a dashboard draws it on another thread)."""
+    """The last `seconds` of a recording that goes on (its `most` last events at most), read as
+    Timeline reads a Recorder: taken on the hub's thread (a copy), replayed anywhere (a
+    dashboard draws it on another thread)."""
 
-    def __init__(self, recorder: Any, seconds: float) -> None:
+    def __init__(self, recorder: Any, seconds: float, most: int | None = None) -> None:
         now = perf_counter_ns()
         cut = max(now - int(seconds * 1e9), recorder.started or now)
         kept = []
-        for event in reversed(recorder.events):
+        for event in islice(reversed(recorder.events), most):
             if event[0] < cut:
                 break
             kept.append(event)
