@@ -144,3 +144,28 @@ def test_a_restart_with_a_dashboard_drawing_its_timeline_exits_cleanly(k):
     assert old.wait(timeout=10) == 0  # not killed, not aborted by a thread left drawing
     k.kc.wait_for_ready(timeout=60)
     assert k.evaluate("1 + 1") == "2"
+
+
+def test_greentop_refuses_a_bad_top_with_its_usage(k):
+    cell = k.run("%greentop --top 0", allow_error=True)
+    assert "--top must be from 1 to 200, not 0" in k.text(cell)
+    assert k.evaluate("dash.open_dashboards()") == "[]"
+
+
+def test_nbclient_keeps_the_text_rendering_of_a_dashboard(tmp_path):
+    import nbformat
+    from test_notebooks import executed
+
+    cells = ["%load_ext notebook_coop",
+             "import notebook_coop\nfrom notebook_coop import sleep, spawn\n"
+             "gt = spawn(sleep, 30)\ngt.name = 'nb-thread'\nsleep(0)",
+             "d = notebook_coop.dashboard()\nd",
+             "d.close()\ngt.kill()"]
+    path = tmp_path / "dashboard.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(c) for c in cells]), path)
+    with executed(path, tmp_path) as run:
+        [shown] = run.nb.cells[2].outputs
+    text = shown["data"]["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" in shown["data"]
+    assert text.startswith("green threads: live threads 1") and "nb-thread  sleeping" in text
