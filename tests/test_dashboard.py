@@ -310,3 +310,18 @@ def test_row_widgets_are_made_a_few_at_a_time_as_rows_are_wanted(clean_hub):
         stop.send()
         for gt in threads:
             gt.wait()
+
+
+def test_times_sort_as_they_are_shown_then_by_id(board):
+    stop = Event()
+    threads = [named(name, stop.wait) for name in ("a", "b", "c")]
+    sleep(0)
+    for gt, run in zip(threads, (0.0104, 0.0101, 0.02), strict=True):
+        gt.run_time = run  # a and b both show as 10 ms
+    board.sort.value = "run"
+    assert [name for name, _ in shown(board)] == ["a", "b", "c"]  # not b first: 10 ms both
+    board.descending.value = True
+    assert [name for name, _ in shown(board)] == ["c", "b", "a"]
+    stop.send()
+    for gt in threads:
+        gt.wait()

@@ -129,12 +129,17 @@ class Snapshot:
         return [self.row(gt) for gt in chosen], max(0, count - top)
 
     def _key(self, sort: str) -> Any:
-        """A sort key on a GreenThread, for a column of Row."""
-        if sort in ("state", "ready", "blocked"):
-            return lambda gt: getattr(self.row(gt), sort)
-        attribute = {"name": "label", "run": "run_time", "slices": "switches",
-                     "longest": "longest_slice"}[sort]
-        return attrgetter(attribute)
+        """A sort key on a GreenThread, for a column of Row. Times sort as they are shown
+        (two significant digits), then by id: rows keep their order while their times move
+        within the digits shown, so a refresh has less to send."""
+        if sort == "state":
+            return lambda gt: (state_of(gt)[0], gt.id)
+        if sort in ("ready", "blocked"):
+            return lambda gt: (_shown(getattr(self.row(gt), sort)), gt.id)
+        if sort in ("run", "longest"):
+            get = attrgetter("run_time" if sort == "run" else "longest_slice")
+            return lambda gt: (_shown(get(gt)), gt.id)
+        return attrgetter({"name": "label", "slices": "switches"}[sort])
 
     def lints_of(self, row: Row) -> list[str]:
         """The lints about this thread: those that begin with its name, and the deadlock
@@ -148,6 +153,11 @@ class Snapshot:
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         p.text(format_text(self))
+
+
+def _shown(seconds: float) -> float:
+    """A time as a table shows it: two significant digits."""
+    return float(f"{seconds:.2g}")
 
 
 def _matches(gt: GreenThread, needle: str) -> bool:
