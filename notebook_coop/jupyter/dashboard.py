@@ -121,6 +121,8 @@ class Dashboard(widgets.VBox):
         self._timer: int | None = None
         self._due = 0.0
         self._lag = 0.0
+        self.refresh_time = 0.0
+        """Seconds its timer's refreshes have taken so far (on the hub's thread)."""
         self._numbers_at = -NUMBERS_EVERY
         self._wanting = False
         make = self._make = Parts()
@@ -203,7 +205,9 @@ class Dashboard(widgets.VBox):
         except Exception as exc:  # never a broken hub callback: say it, and stop refreshing
             self._say(f"the dashboard stopped refreshing: {type(exc).__name__}: {exc}")
             return
-        self._arm(max(self.interval, 10 * (perf_counter() - started)))
+        took = perf_counter() - started
+        self.refresh_time += took
+        self._arm(max(self.interval, 10 * took))
 
     def refresh(self, rechoose: bool = False) -> None:
         """Sample the hub and show what changed (on the hub's thread, outside green threads).
