@@ -196,9 +196,9 @@ class NotebookPage:
 
     @classmethod
     def open(cls, browser, lab: Lab, notebook: str, artifacts: Path) -> NotebookPage:
-        """Open `notebook` and wait until its kernel is idle."""
+        """Open `notebook` alone in a workspace of its own; wait until its kernel is idle."""
         page = browser.new_page()
-        page.goto(lab.url(f"lab/tree/{notebook}"))
+        page.goto(lab.url(f"lab/workspaces/{Path(notebook).stem}/tree/{notebook}"))
         self = cls(page, artifacts)
         self.wait_idle()
         return self
