@@ -86,6 +86,25 @@ def test_a_short_beat_in_a_long_recording_stays_visible_about_a_pixel_wide():
                                    and to_hex(c.get_facecolor()[0]) != COLOURS["ready"])
 
 
+def test_the_root_driving_kernel_passes_after_its_wait_is_not_shown_ready():
+    """A kernel's root, woken from a green wait, runs the cell on and then drives passes while
+    the kernel idles: it is never ready again once the first pass shows it running."""
+    import time
+
+    from notebook_coop.hub import get_hub
+
+    hub = get_hub()
+    with record() as rec:
+        sleep(0.01)                     # the cell waits; woken, it is ready, then runs on
+        for _ in range(5):
+            time.sleep(0.02)            # the kernel idles between passes
+            hub.tick()
+    [root] = [t for t in rec.timeline().ordered() if t.tid == 0]
+    ready = sum(s.length for s in root.segments if s.state == "ready") * 1e-9
+    assert ready < 0.01
+    assert [s.state for s in root.segments].count("tick") == 5
+
+
 def test_a_failed_thread_is_marked_with_a_red_cross():
     def explode():
         raise ValueError("no")

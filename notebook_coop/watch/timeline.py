@@ -4,6 +4,7 @@ Every green thread is in exactly one state at any instant, so its segments never
 add up to the time it was observed: from its spawn (or the start of the recording) to its exit
 (or the end). What a thread did before the recording first saw it is shown as `blocked`.
 The root's time inside kernel-driven passes is shown as `tick`: the kernel lent the hub its turn.
+Only a running root drives a pass, so a pass also ends whatever the root was shown doing.
 """
 
 from __future__ import annotations
@@ -134,9 +135,12 @@ class Timeline:
         elif code == TICK:
             if a:
                 self._tick_began = t
+                self._run_until(self._track(ROOT), t)  # a pass is driven by a running root
             else:
-                began = self._tick_began
-                self.ticks.append((self.start if began is None else began, t))
+                began = self.start if self._tick_began is None else self._tick_began
+                self.ticks.append((began, t))
+                if ROOT not in self._open:
+                    self._track(ROOT).segments.append(Segment(began, t, "tick"))
             self._boundary = t
         elif code == MARK:
             self.marks.append((t, texts[a]))
@@ -206,7 +210,7 @@ class Timeline:
         current = self._open.pop(track.tid, None)
         if current is None:
             began = max(self._boundary, self.start)
-            if track.spawned is None and began > self.start:
+            if track.spawned is None and not track.segments and began > self.start:
                 track.segments.append(Segment(self.start, began, BLOCKED))
         else:
             began = max(self._boundary, current.start)
