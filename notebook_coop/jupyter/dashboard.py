@@ -158,7 +158,8 @@ class Dashboard(widgets.VBox):
         self.filter = make(widgets.Text, "coop-filter", placeholder="filter: name, state, reason",
                            continuous_update=True)
         self.top = make(widgets.BoundedIntText, "coop-top", value=top, min=1, max=MAX_TOP,
-                        description="top", layout=make(widgets.Layout, width="9em"))
+                        description="top", layout=make(widgets.Layout, width="10em"),
+                        style={"description_width": "2.5em"})
         for control in (self.sort, self.descending, self.filter, self.top):
             control.observe(lambda _: self.refresh(rechoose=True), "value")
         self._cols = cols

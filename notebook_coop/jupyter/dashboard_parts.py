@@ -23,12 +23,16 @@ STATE_COLOURS = {"running": COLOURS["run"], "ready": "#b07800", "sleeping": "#21
                  "blocked": "#6a51a3", **OUTCOME_COLOURS}
 
 STYLE = """<style>
+.coop-dashboard .coop-cols {white-space:nowrap}
 .coop-dashboard .coop-cols span {display:inline-block; overflow:hidden; white-space:nowrap;
   text-overflow:ellipsis; vertical-align:top; font-family:monospace; font-size:12px;
-  padding-right:6px}
-.coop-dashboard .c-wait {width:16em} .coop-dashboard .c-cell {width:5em}
-.coop-dashboard .c-site {width:9em} .coop-dashboard .c-num {width:5em; text-align:right}
-.coop-dashboard .c-lint {width:14em; color:#d62728}
+  padding-right:5px}
+.coop-dashboard .c-wait {width:12em} .coop-dashboard .c-cell {width:4em}
+.coop-dashboard .c-site {width:7em} .coop-dashboard .c-num {width:4.5em; text-align:right}
+.coop-dashboard .c-lint {width:10em; color:#d62728}
+.coop-dashboard .coop-table {overflow-x:auto; align-items:flex-start}
+.coop-dashboard .coop-table > .widget-hbox {flex-wrap:nowrap}
+.coop-dashboard .coop-table > .widget-hbox > * {flex-shrink:0}
 .coop-dashboard .coop-head {font-weight:bold}
 .coop-dashboard .coop-banner {color:#d62728}
 """ + "".join(f".coop-dashboard .coop-state.coop-st-{state} {{color:{colour} !important}}\n"
@@ -36,7 +40,7 @@ STYLE = """<style>
 .coop-dashboard .coop-st-failed {font-weight:bold}
 .coop-dashboard .coop-error {color:#d62728}
 .coop-dashboard .coop-hidden {display:none !important}
-.coop-dashboard .c-name {width:12em} .coop-dashboard span.coop-state {width:6em}
+.coop-dashboard .c-name {width:10em} .coop-dashboard span.coop-state {width:6.5em}
 .coop-dashboard .coop-bar {display:inline-block; width:10em; height:0.8em; background:#eee;
   vertical-align:middle} .coop-dashboard .coop-bar span {display:block; height:100%;
   background:#2ca02c}
@@ -68,9 +72,9 @@ class Columns:
     """Shared layouts and styles for the fixed-width columns of the thread tables."""
 
     def __init__(self, make: Parts) -> None:
-        self.id = make(widgets.Layout, width="4.5em")
-        self.name = make(widgets.Layout, width="12em")
-        self.state = make(widgets.Layout, width="6em")
+        self.id = make(widgets.Layout, width="4em")
+        self.name = make(widgets.Layout, width="10em")
+        self.state = make(widgets.Layout, width="6.5em")
         self.kill = make(widgets.Layout, width="3em")
         self.info = make(widgets.Layout)
         self.row = make(widgets.Layout)
@@ -88,7 +92,8 @@ def info_html(cells: list[str], title: str = "") -> str:
 
 
 class ThreadRow:
-    """One live thread: its id (click for detail), name, state, other columns and kill."""
+    """One live thread: kill, its id (click for detail), name, state and other columns; kill
+    first, so it stays in view when a narrow page scrolls the columns."""
 
     def __init__(self, make: Parts, cols: Columns, select: Callable[[Any], None],
                  after_kill: Callable[[], None]) -> None:
@@ -100,7 +105,7 @@ class ThreadRow:
         self.kill = make(widgets.Button, "coop-kill", description="✕", layout=cols.kill,
                          style=cols.button, button_style="danger")
         self.box = make(widgets.HBox, "coop-row", "coop-hidden", children=[
-            self.select, self.name, self.state, self.info, self.kill], layout=cols.row)
+            self.kill, self.select, self.name, self.state, self.info], layout=cols.row)
         self.select.on_click(lambda _: select(self.thread))
         self.kill.on_click(lambda _: self._kill(after_kill))
 
@@ -167,7 +172,8 @@ def gauges_html(gauges: list[Gauge]) -> str:
 def header(make: Parts, cols: Columns) -> widgets.HBox:
     """The column titles, aligned with ThreadRow."""
     titles = [make(widgets.Label, "coop-head", value=text, layout=layout, style=cols.label)
-              for text, layout in (("id", cols.id), ("name", cols.name), ("state", cols.state))]
+              for text, layout in (("", cols.kill), ("id", cols.id), ("name", cols.name),
+                                   ("state", cols.state))]
     rest = make(widgets.HTML, "coop-head", value=info_html(list(COLUMNS)), style=cols.html)
     return make(widgets.HBox, children=[*titles, rest])
 

@@ -4,7 +4,8 @@ Every green thread is in exactly one state at any instant, so its segments never
 add up to the time it was observed: from its spawn (or the start of the recording) to its exit
 (or the end). What a thread did before the recording first saw it is shown as `blocked`.
 The root's time inside kernel-driven passes is shown as `tick`: the kernel lent the hub its turn.
-Only a running root drives a pass, so a pass also ends whatever the root was shown doing.
+Only a running root drives a pass, so a pass also ends whatever the root was shown doing; in a
+kernel the root's run time between cells is the kernel's own loop, idle or not.
 """
 
 from __future__ import annotations
