@@ -552,3 +552,8 @@ def test_background_notebook_form_runs_the_sleeper_patched_or_not(notebook, patc
     said = pressed_output(kernel, "try_sleep", "the detector named", seconds={"value": 0.4},
                           patched={"value": patched})
     assert f"the detector named {named}" in said
+
+
+def test_background_notebook_dashboard_lists_the_ticker_sleeping(notebook):
+    [table] = _cell_texts(notebook(BACKGROUND), "%greentop")
+    assert re.search(r"^\d+\s+ticker\s+sleeping\s+sleep\s", table, re.MULTILINE), table
