@@ -2,7 +2,8 @@
 
 Run by bench_core.py, one case per fresh process: `python _core_cases.py LIB CASE N SEED`
 prints one JSON object of measurements on stdout. LIB is notebook_coop, eventlet, gevent,
-asyncio or uvloop; each library is used through its own idiomatic calls, without patching.
+asyncio, uvloop or floor (_floor.py, a minimal scheduler); each library is used through its own
+idiomatic calls, without patching.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ def green_api(lib: str) -> SimpleNamespace:
                                join=gevent.Greenlet.get, sleep=gevent.sleep,
                                Queue=gevent.queue.Queue, Event=gevent.event.Event,
                                fire=gevent.event.Event.set)
+    if lib == "floor":
+        import _floor
+
+        return SimpleNamespace(spawn=_floor.spawn, spawn_n=_floor.spawn, join=_floor.join,
+                               sleep=_floor.sleep, Queue=_floor.Queue, Event=_floor.Event,
+                               fire=_floor.Event.send)
     raise SystemExit(f"unknown green library {lib!r}")
 
 
@@ -113,6 +120,26 @@ def green_switches(api: SimpleNamespace, n: int, seed: int) -> dict:
     return {"rate": SWITCH_THREADS * each / (perf_counter() - t0)}
 
 
+def green_switches_alone(api: SimpleNamespace, n: int, seed: int) -> dict:
+    """sleep(0) alone: the threads are spawned and parked on a gate before the clock starts."""
+    each, gate, parked = n // SWITCH_THREADS, api.Event(), [0]
+
+    def loop() -> None:
+        parked[0] += 1
+        gate.wait()
+        for _ in range(each):
+            api.sleep(0)
+
+    threads = [api.spawn(loop) for _ in range(SWITCH_THREADS)]
+    while parked[0] < SWITCH_THREADS:
+        api.sleep(0)
+    t0 = perf_counter()
+    api.fire(gate)
+    for t in threads:
+        api.join(t)
+    return {"rate": SWITCH_THREADS * each / (perf_counter() - t0)}
+
+
 def green_timers(api: SimpleNamespace, n: int, seed: int) -> dict:
     rng, late = random.Random(seed), []
 
@@ -167,7 +194,8 @@ def green_case(lib: str, case: str, n: int, seed: int) -> dict:
 
 
 GREEN_CASES = {"spawn_join": green_spawn_join, "spawn_n": green_spawn_n,
-               "switches": green_switches, "timers": green_timers, "parked": green_parked,
+               "switches": green_switches, "switches_alone": green_switches_alone,
+               "timers": green_timers, "parked": green_parked,
                "queue_unbounded": partial(green_queue, maxsize=None),
                "queue_handoff": partial(green_queue, maxsize=1)}
 
@@ -212,6 +240,25 @@ async def async_switches(n: int, seed: int) -> dict:
 
     t0 = perf_counter()
     tasks = [asyncio.create_task(loop()) for _ in range(SWITCH_THREADS)]
+    for t in tasks:
+        await t
+    return {"rate": SWITCH_THREADS * each / (perf_counter() - t0)}
+
+
+async def async_switches_alone(n: int, seed: int) -> dict:
+    each, gate, parked = n // SWITCH_THREADS, asyncio.Event(), [0]
+
+    async def loop() -> None:
+        parked[0] += 1
+        await gate.wait()
+        for _ in range(each):
+            await asyncio.sleep(0)
+
+    tasks = [asyncio.create_task(loop()) for _ in range(SWITCH_THREADS)]
+    while parked[0] < SWITCH_THREADS:
+        await asyncio.sleep(0)
+    t0 = perf_counter()
+    gate.set()
     for t in tasks:
         await t
     return {"rate": SWITCH_THREADS * each / (perf_counter() - t0)}
@@ -270,7 +317,8 @@ async def async_case(case: str, n: int, seed: int) -> dict:
 
 
 ASYNC_CASES = {"spawn_join": async_spawn_join, "spawn_n": async_spawn_n,
-               "switches": async_switches, "timers": async_timers, "parked": async_parked,
+               "switches": async_switches, "switches_alone": async_switches_alone,
+               "timers": async_timers, "parked": async_parked,
                "queue_unbounded": partial(async_queue, maxsize=0),  # asyncio's unbounded
                "queue_handoff": partial(async_queue, maxsize=1)}
 

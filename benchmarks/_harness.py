@@ -48,30 +48,32 @@ class Target:
     limit: float
 
 
-def common_parser(description: str, quick_help: str) -> argparse.ArgumentParser:
-    """The options the five-library comparisons share: --rounds, --quick, --libs, --no-write."""
+def common_parser(description: str, quick_help: str,
+                  libs: list[str] = LIBS) -> argparse.ArgumentParser:
+    """The options the library comparisons share: --rounds, --quick, --libs, --no-write."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--rounds", type=int,
                         help=f"interleaved rounds (default {ROUNDS}, quick {QUICK_ROUNDS})")
     parser.add_argument("--quick", action="store_true", help=quick_help)
-    parser.add_argument("--libs", default=",".join(LIBS[1:]),
+    parser.add_argument("--libs", default=",".join(libs[1:]),
                         help="comma-separated libraries to compare with notebook_coop")
     parser.add_argument("--no-write", action="store_true", help="print, leave README.md alone")
     return parser
 
 
-def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace,
+               libs: list[str] = LIBS) -> None:
     """Exit with a usage error for fewer than one round or an unknown library."""
     if args.rounds is not None and args.rounds < 1:
         parser.error("--rounds must be at least 1")
-    unknown = set(args.libs.split(",")) - set(LIBS)
+    unknown = set(args.libs.split(",")) - set(libs)
     if unknown:
-        parser.error(f"unknown libraries {sorted(unknown)}; choose from {LIBS[1:]}")
+        parser.error(f"unknown libraries {sorted(unknown)}; choose from {libs[1:]}")
 
 
-def chosen_libs(args: argparse.Namespace) -> list[str]:
-    """The baseline, then the libraries --libs names, in LIBS order."""
-    return [LIBS[0]] + [lib for lib in LIBS[1:] if lib in args.libs.split(",")]
+def chosen_libs(args: argparse.Namespace, libs: list[str] = LIBS) -> list[str]:
+    """The baseline, then the libraries --libs names, in the order of `libs`."""
+    return [libs[0]] + [lib for lib in libs[1:] if lib in args.libs.split(",")]
 
 
 def round_count(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""notebook_coop's core against eventlet, gevent, asyncio and uvloop, side by side.
+"""notebook_coop's core against eventlet, gevent, asyncio, uvloop and a floor, side by side.
 
     python benchmarks/bench_core.py              # 5 interleaved rounds, table into README.md
     python benchmarks/bench_core.py --quick      # smaller cases, 2 rounds, prints only
@@ -23,12 +23,16 @@ from _harness import Row, Target
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "_core_cases.py"
 README = HERE / "README.md"
-CASES = {"spawn_join": 100_000, "spawn_n": 100_000, "switches": 100_000, "timers": 10_000,
-         "parked": 100_000, "queue_unbounded": 100_000, "queue_handoff": 100_000}
+LIBS = [*harness.LIBS, "floor"]  # floor: _floor.py, a minimal scheduler, for what is possible
+CASES = {"spawn_join": 100_000, "spawn_n": 100_000, "switches": 100_000,
+         "switches_alone": 100_000, "timers": 10_000, "parked": 100_000,
+         "queue_unbounded": 100_000, "queue_handoff": 100_000}
 ROWS = [
     Row("spawn+run+join, {n} threads", "spawn_join", "ms", "ms", False),
     Row("spawn_n, {n} threads", "spawn_n", "ms", "ms", False),
     Row("sleep(0), {n} among 1000 threads", "switches", "rate", "k switches/s", True, 1e-3),
+    Row("sleep(0) switches alone, {n} among 1000 parked threads", "switches_alone", "rate",
+        "k switches/s", True, 1e-3),
     Row("{n} timers, p50 lateness", "timers", "p50", "ms", False),
     Row("{n} timers, p99 lateness", "timers", "p99", "ms", False),
     Row("RSS per parked thread, {n} threads", "parked", "bytes", "bytes", False),
@@ -40,6 +44,9 @@ TARGETS = [
     Target("spawn_join", "ms", "gevent", 0.7),
     Target("switches", "rate", "gevent", 1.5),
     Target("switches", "rate", "asyncio", 1.0),
+    Target("switches_alone", "rate", "gevent", 1.5),
+    Target("switches_alone", "rate", "asyncio", 1.0),
+    Target("queue_unbounded", "rate", "gevent", 1.0),
     Target("queue_handoff", "rate", "gevent", 2.0),
     Target("parked", "bytes", "gevent", 1.0),
 ]
@@ -56,10 +63,10 @@ def sized(rows: list[Row], cases: dict[str, int]) -> list[Row]:
 
 def parse_args() -> argparse.Namespace:
     quick = "a smoke run: a tenth of the sizes, 2 rounds, README left alone"
-    parser = harness.common_parser(__doc__.splitlines()[0], quick)
+    parser = harness.common_parser(__doc__.splitlines()[0], quick, LIBS)
     parser.add_argument("--json", type=Path, help="also save every round's raw results here")
     args = parser.parse_args()
-    harness.check_args(parser, args)
+    harness.check_args(parser, args, LIBS)
     return args
 
 
@@ -85,12 +92,14 @@ def report(command: str, rounds: int, result_table: str, load_before: str) -> st
 
 Figures are medians over rounds. In brackets: notebook_coop's figure divided by that library's,
 taken per round and medianed (below 1 is better for times, lateness and memory; above 1 for
-rates). The target column checks those ratios against the goals of issue 2."""
+rates). The target column checks those ratios against the goals of issues 2 and 12. floor is
+_floor.py, a minimal deque-and-heap scheduler with none of a library's guarantees: what is
+possible in pure Python on greenlet."""
 
 
 def main() -> int:
     args = parse_args()
-    libs, rounds = harness.chosen_libs(args), harness.round_count(args)
+    libs, rounds = harness.chosen_libs(args, LIBS), harness.round_count(args)
     cases = {case: n // QUICK_DIVISOR if args.quick else n for case, n in CASES.items()}
     load_before = harness.load()
     samples = harness.run_rounds(WORKER, libs, cases, rounds, timeout=600)

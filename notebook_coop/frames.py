@@ -2,7 +2,7 @@
 blocking detector.
 
 A user reads a traceback from their own code down to where it went wrong. The machinery that
-runs a green thread (`run_on`, a magic's wrapper) or waits for one (`sleep -> wait -> _block`)
+runs a green thread (`run_on`, a magic's wrapper) or waits for one (`sleep -> wait -> block`)
 is noise there, unless the error happened inside notebook_coop itself:
 
     exc.with_traceback(trimmed(exc.__traceback__))   # the user's frames only

@@ -18,10 +18,12 @@ import traceback
 from collections.abc import Callable
 from time import monotonic, perf_counter_ns
 from typing import Any
+from weakref import ref
 
 from greenlet import GreenletExit, greenlet
 from greenlet import getcurrent as _current_greenlet
 
+from . import hub as hub_module
 from .frames import caller_site, delivers, site_line
 from .hub import get_hub, thread_of
 from .timeout import Timeout
@@ -66,9 +68,12 @@ class GreenThread:
     def __init__(self, hub: Any, fn: Callable, args: tuple, kwargs: dict | None,
                  name: str | None = None, site: tuple | None = None) -> None:
         self.hub = hub
-        self.id = hub.register(self)
+        hub.thread_count = self.id = hub.thread_count + 1
+        hub.threads[self.id] = ref(self)
         self.name = name
-        self.parent = thread_of(_current_greenlet())
+        spawner = _current_greenlet()
+        task = getattr(spawner, "task", None)
+        self.parent = spawner if task is None else task  # thread_of, inline: spawn is hot
         self.created = monotonic()
         self.switches = 0
         self.run_time = self.longest_slice = 0.0
@@ -240,7 +245,7 @@ class GreenThread:
             else:
                 self._waiters.append(token)
             try:
-                hub.wait("join", self)
+                hub.block("join", self)
             finally:
                 if self._waiters and token in self._waiters:
                     self._waiters.remove(token)
@@ -338,26 +343,25 @@ def _new(caller: str, func: Callable, args: tuple, kwargs: dict, depth: int) -> 
     """A GreenThread for `caller` (spawn, spawn_n, spawn_after); `depth` frames up from here
     is the code that called it, its spawn site (jumped to at once: walking up through our own
     frames would make each of them a frame object, which costs at every spawn)."""
-    require_callable(caller, func)
+    if not callable(func):
+        require_callable(caller, func)
     hub = get_hub()
     site = caller_site(depth + 1) if _spawn_sites or hub.observer is not None else None
     return GreenThread(hub, func, args, kwargs, site=site)
 
 
-def _start_soon(caller: str, func: Callable, args: tuple, kwargs: dict) -> GreenThread:
-    gt = _new(caller, func, args, kwargs, 3)
+def spawn(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
+    """Run `func(*args, **kwargs)` in a new green thread at the hub's next turn."""
+    gt = _new("spawn", func, args, kwargs, 2)
     gt.hub.ready.append((gt.hub.start, gt, None))
     return gt
 
 
-def spawn(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
-    """Run `func(*args, **kwargs)` in a new green thread at the hub's next turn."""
-    return _start_soon("spawn", func, args, kwargs)
-
-
 def spawn_n(func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
     """Like spawn, for fire-and-forget work nobody waits for: its exceptions are printed."""
-    return _start_soon("spawn_n", func, args, kwargs)
+    gt = _new("spawn_n", func, args, kwargs, 2)
+    gt.hub.ready.append((gt.hub.start, gt, None))
+    return gt
 
 
 def spawn_after(seconds: float, func: Callable, *args: Any, **kwargs: Any) -> GreenThread:
@@ -392,11 +396,10 @@ def _start_timed(gt: GreenThread, _: Any = None) -> None:
 
 def sleep(seconds: float = 0) -> None:
     """Suspend the current green thread for `seconds`; sleep(0) lets the others run once."""
-    hub = get_hub()
-    if seconds <= 0:
-        hub.yield_turn()
+    if seconds <= 0:  # the hot path: hub.block checks the thread only outside green threads
+        (hub_module._process_hub or get_hub()).block("sleep", None, True)
     else:
-        hub.wait("sleep", None, seconds)
+        get_hub().wait("sleep", None, seconds)
 
 
 @delivers

@@ -220,10 +220,10 @@ class Hub:
         `timeout` seconds pass (returns TIMED_OUT). `reason` (sleep, io-read, event, queue-get,
         lock, join, ...) and `on`, the object waited on, are what observers show."""
         if timeout is None:
-            return self._block(reason, on, False)
+            return self.block(reason, on)
         timer = self.call_later(timeout, self.resume, self.token(), TIMED_OUT)
         try:
-            value = self._block(reason, on, False)
+            value = self.block(reason, on)
         except BaseException:
             self.cancel_timer(timer)
             raise
@@ -242,7 +242,7 @@ class Hub:
 
     def yield_turn(self) -> None:
         """sleep(0): let every other ready green thread run once, then carry on."""
-        self._block("sleep", None, True)
+        self.block("sleep", None, True)
 
     def wake(self, token: tuple, value: Any = None) -> None:
         """Make the greenlet of `token` ready: it resumes with `value` at the hub's next turn,
@@ -271,31 +271,33 @@ class Hub:
             return (g, 0)
 
     @delivers
-    def _block(self, reason: str, on: Any, requeue: bool) -> Any:
-        """Switch out until woken through this greenlet's token; returns the wake value.
-        With `requeue`, first put our own resume on the ready queue (a yield: sleep(0)).
+    def block(self, reason: str, on: Any = None, requeue: bool = False) -> Any:
+        """wait() without a timeout: switch out until woken through this greenlet's token, and
+        return the wake value. With `requeue` (a yield: sleep(0)), first put our own resume on
+        the ready queue. The hot path of every green wait, so it is written out flat.
 
-        While the hub is in a pass over the ready queue, a plain resume at its head is
-        switched to directly: one greenlet switch instead of two through the hub."""
+        While the hub is in a pass over the ready queue, a resume at its head is switched to
+        directly: one greenlet switch instead of two through the hub."""
         g = getcurrent()
         try:
             task = g.task
-        except AttributeError:  # the hub's own greenlet, or one that is not ours
+        except AttributeError:  # a greenlet that is not ours
             task = _adopt(g).task
-        if task is None:
+        if task is None:  # the root, the hub itself, or a foreign greenlet
             return self._block_outside_task(g, reason, on, requeue)
+        ready, resume = self.ready, self.resume
         if requeue:
-            self.ready.append((self.resume, (g, g.gen), None))
-        g.reason, g.on = reason, on
+            ready.append((resume, (g, g.gen), None))
+        g.reason = reason
+        g.on = on
         task.switches += 1
         self.slices += 1
         if self.watched:
             self._watch_block(task, reason, on, requeue)
         try:
-            ready = self.ready
             if self._handoffs > 0 and ready:
                 fn, token, value = ready[0]
-                if fn is self.resume:
+                if fn is resume:
                     ready.popleft()
                     self._handoffs -= 1
                     target, gen = token
@@ -497,12 +499,6 @@ class Hub:
                 return
             self._idle.append(me)
             task = self.greenlet.switch()
-
-    def register(self, task: Any) -> int:
-        """Give a new green thread its id and enter it in the live registry."""
-        self.thread_count = tid = self.thread_count + 1
-        self.threads[tid] = ref(task)
-        return tid
 
     def live_threads(self) -> list:
         """Every green thread not finished yet, oldest first."""

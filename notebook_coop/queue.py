@@ -143,19 +143,24 @@ class LightQueue:
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Take the next item; while there is none, block (up to `timeout`) or raise Empty."""
+        if not self.queue:
+            self._await_item(block, timeout)
+        item = self._get()
+        if self._putters and not self.full():
+            self._admit_putter()
+        return item
+
+    def _await_item(self, block: bool, timeout: float | None) -> None:
+        """Return once an item is in the queue: taken from a waiting putter (a channel), or
+        put there while we wait as a getter (up to `timeout`); Empty if none comes."""
         timed_out = False
-        while True:
-            if self.queue:
-                item = self._get()
-                if self._putters and not self.full():
-                    self._admit_putter()
-                return item
-            if self._putters:  # a channel: take the item straight from the longest putter
+        while not self.queue:
+            if self._putters:
                 self._admit_putter()
-                continue
-            if not block or timed_out:
+            elif not block or timed_out:
                 raise Empty
-            timed_out = self._wait_as_getter(timeout) is TIMED_OUT
+            else:
+                timed_out = self._wait_as_getter(timeout) is TIMED_OUT
 
     def get_nowait(self) -> Any:
         return self.get(False)
@@ -196,7 +201,9 @@ class Queue(LightQueue):
 
     def _put(self, item: Any) -> None:
         self.queue.append(item)
-        self._count_task()
+        self.unfinished_tasks += 1  # _count_task, inline: the unbounded put is hot
+        if self.unfinished_tasks == 1:
+            self._all_done.reset()
 
     def _count_task(self) -> None:
         self.unfinished_tasks += 1

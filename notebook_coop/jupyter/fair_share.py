@@ -1,0 +1,64 @@
+"""A fair share of the kernel for its own requests while green threads keep the CPU busy.
+
+The kernel's loop drives the hub in ticks on the main thread. Under heavy green load (10,000
+threads waking every 50 ms), ticks follow one another back to back, and two things starve:
+
+- the loop's other callbacks (the shell request that just arrived) wait for a whole tick:
+  so while the loop has other callbacks ready, a tick gets a short budget;
+- the kernel's own threads (shell channel, IOPub) wait for the GIL, which a busy main thread
+  hands over only every `sys.getswitchinterval()` seconds (5 ms by default), at each of the
+  several hops a request takes: so while ticks use their whole budget, the switch interval is
+  short, and it is put back as soon as they stop (and when the extension unloads).
+
+    share = FairShare(loop)
+    budget = share.budget(TICK_BUDGET)   # before a tick
+    share.tick_ended(elapsed, budget)    # after it
+    share.close()                        # the switch interval as it was
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+SHORT_BUDGET = 0.001
+"""Seconds a tick may run while the kernel's loop has other callbacks waiting."""
+
+BUSY_SWITCH_INTERVAL = 0.0005
+"""The GIL's switch interval while green work saturates the loop: other threads wait at most
+this long for it."""
+
+
+class FairShare:
+    """Short ticks while the loop has other work, a short GIL switch interval while saturated."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.saturated = False
+        """Whether the last tick used its whole budget (the switch interval is short then)."""
+        self._interval: float | None = None  # the interval to put back, while ours is set
+
+    def budget(self, full: float) -> float:
+        """The next tick's budget: `full`, or SHORT_BUDGET while other callbacks are ready."""
+        return min(full, SHORT_BUDGET) if self.others_ready() else full
+
+    def others_ready(self) -> bool:
+        """Whether the loop has callbacks ready besides the tick that runs now (asyncio's own
+        loops keep them in `_ready`; a loop without one counts as having none)."""
+        return bool(getattr(self.loop, "_ready", None))
+
+    def tick_ended(self, elapsed: float, budget: float) -> None:
+        """After a tick: a short switch interval while ticks use their whole budget, the
+        original one again once a tick ends early."""
+        self.saturated = elapsed >= budget
+        if self.saturated and self._interval is None:
+            self._interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._interval, BUSY_SWITCH_INTERVAL))
+        elif not self.saturated:
+            self.close()
+
+    def close(self) -> None:
+        """Put the switch interval back (at unload, or once ticks stop saturating the loop)."""
+        if self._interval is not None:
+            sys.setswitchinterval(self._interval)
+            self._interval = None
