@@ -65,6 +65,7 @@ from ..hub import Hub, WrongThreadError, get_hub, peek_hub
 from ..watch.monitor import Monitor
 from . import tracebacks
 from .block_reports import CellReports
+from .fair_share import FairShare
 from .stop_button import StopButton
 
 __all__ = ["KernelDriver", "current_driver", "install", "uninstall", "wait_awaitable"]
@@ -102,6 +103,8 @@ class KernelDriver:
         """The parent message of the cell running now (None between cells)."""
         self.longest_tick = 0.0
         self.tick_count = 0
+        self.fair_share: FairShare | None = None
+        """Short ticks and a short GIL switch interval while green work saturates the loop."""
         self.monitor: Monitor | None = None
         self.reports: CellReports | None = None
         self.stop_button = StopButton(self)
@@ -194,6 +197,7 @@ class KernelDriver:
             print(f"notebook_coop: not driving the hub from the kernel: {exc}")
             return False
         self.hub, self.loop = hub, loop
+        self.fair_share = FairShare(loop)
         hub.accounting = True  # run times for %greenthreads: two clock reads a switch
         loop.add_reader(hub.fileno(), self._tick)
         hub.awaitable_for = self.awaitable_for
@@ -209,6 +213,7 @@ class KernelDriver:
         self.loop.remove_reader(self.hub.fileno())
         if getattr(self.hub, "awaitable_for", None) == self.awaitable_for:
             del self.hub.awaitable_for
+        self.fair_share.close()
         self.loop = None
 
     def wake(self) -> None:
@@ -218,6 +223,8 @@ class KernelDriver:
 
     def _arm(self, deadline: float | None) -> None:
         """Keep exactly one timer, at `deadline` (asyncio's loop.time() is time.monotonic())."""
+        if deadline is None or deadline > self.loop.time():
+            self.fair_share.idle()
         if self._outer_sigint:
             cap = self.loop.time() + CELL_POLL
             deadline = cap if deadline is None else min(deadline, cap)
@@ -233,19 +240,22 @@ class KernelDriver:
         self._tick()
 
     def _tick(self) -> None:
-        """One bounded pass of the hub, with SIGINT aimed at a green thread that never yields."""
+        """One bounded pass of the hub, with SIGINT aimed at a green thread that never yields;
+        its budget and the GIL's switch interval leave the kernel its fair share."""
         started = perf_counter()
         previous = signal.signal(signal.SIGINT, self.stop_button.on_sigint)
         self._ticking = True
         deadline = None
+        budget = self.fair_share.budget(TICK_BUDGET)
         try:
-            deadline = self.hub.tick(TICK_BUDGET)
+            deadline = self.hub.tick(budget)
         except BaseException:  # a hub bug: report it, never let it stop the kernel's loop
             traceback.print_exc()
         finally:
             self._ticking = False
             signal.signal(signal.SIGINT, previous)
         elapsed = perf_counter() - started
+        self.fair_share.tick_ended(elapsed, budget)
         self.tick_count += 1
         if elapsed > self.longest_tick:
             self.longest_tick = elapsed

@@ -13,6 +13,7 @@ threads waking every 50 ms), ticks follow one another back to back, and two thin
     share = FairShare(loop)
     budget = share.budget(TICK_BUDGET)   # before a tick
     share.tick_ended(elapsed, budget)    # after it
+    share.idle()                         # nothing due: no tick is armed for now
     share.close()                        # the switch interval as it was
 """
 
@@ -50,12 +51,17 @@ class FairShare:
     def tick_ended(self, elapsed: float, budget: float) -> None:
         """After a tick: a short switch interval while ticks use their whole budget, the
         original one again once a tick ends early."""
-        self.saturated = elapsed >= budget
-        if self.saturated and self._interval is None:
+        if elapsed < budget:
+            self.idle()
+        elif self._interval is None:
+            self.saturated = True
             self._interval = sys.getswitchinterval()
             sys.setswitchinterval(min(self._interval, BUSY_SWITCH_INTERVAL))
-        elif not self.saturated:
-            self.close()
+
+    def idle(self) -> None:
+        """The hub has nothing due now (or a tick ended early): the loop is not saturated."""
+        self.saturated = False
+        self.close()
 
     def close(self) -> None:
         """Put the switch interval back (at unload, or once ticks stop saturating the loop)."""
