@@ -48,6 +48,14 @@ MAX_IDLE_WORKERS = 1024
 POLL_INTERVAL = 0.001
 """While green threads keep the ready queue busy, the self-driven loop still polls this often."""
 
+TIMERS_PER_CHECK = 16
+"""A pass checks its time budget after this many timers: each may run a green thread's slice,
+so a larger batch lets a kernel tick overrun its budget further."""
+
+HANDOFF_CHUNK = 64
+"""Ready callbacks run (or handed off to) between two checks of the budget: a larger chunk
+saves switches into the hub, a smaller one keeps a kernel tick closer to its budget."""
+
 MAX_POLL_WAIT = 3600.0
 """The longest single epoll wait: far deadlines (sleep(inf)) are waited for in steps."""
 
@@ -640,7 +648,7 @@ class Hub:
             except BaseException:
                 self._report_callback_error()
             count += 1
-            if count & 63 == 0 and _over(started, budget):
+            if count % TIMERS_PER_CHECK == 0 and _over(started, budget):
                 return
             timers = self.timers
 
@@ -653,7 +661,7 @@ class Hub:
         else:
             remaining = len(ready)
         while remaining > 0 and ready and not self._pass_cut:
-            self._handoffs = chunk = min(remaining, 256)
+            self._handoffs = chunk = min(remaining, HANDOFF_CHUNK)
             remaining -= chunk
             while self._handoffs > 0 and ready:
                 self._handoffs -= 1
