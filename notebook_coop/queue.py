@@ -47,8 +47,8 @@ class LightQueue:
     def __init__(self, maxsize: int | None = None) -> None:
         self.maxsize = _bound(maxsize)
         self._init(self.maxsize)
-        # the deque's own popleft unless a subclass takes items its own way: one Python call
-        # less a get
+        # the deque's own popleft unless a subclass takes items its own way: a get without
+        # a Python call of ours in between
         self._take = self.queue.popleft if type(self)._get is LightQueue._get else self._get
         self._getters: deque = deque()
         self._putters: deque = deque()
@@ -158,7 +158,7 @@ class LightQueue:
         put there while we wait as a getter (up to `timeout`); Empty if none comes."""
         timed_out = False
         while not self.queue:
-            if self._putters:
+            if self._putters:  # a channel: take the item straight from the longest putter
                 self._admit_putter()
             elif not block or timed_out:
                 raise Empty
@@ -204,8 +204,8 @@ class Queue(LightQueue):
 
     def _put(self, item: Any) -> None:
         self.queue.append(item)
-        self.unfinished_tasks = unfinished = self.unfinished_tasks + 1  # _count_task, inline:
-        if unfinished == 1:                                                # the put is hot
+        self.unfinished_tasks = unfinished = self.unfinished_tasks + 1  # _count_task, inline
+        if unfinished == 1:
             self._all_done.reset()
 
     def _count_task(self) -> None:
