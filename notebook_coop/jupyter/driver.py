@@ -15,7 +15,9 @@ that cell finished and while other cells run:
     gt = spawn(ticker, "a", 10)     # the cell returns at once; run other cells meanwhile
 
 How it runs. The kernel's asyncio loop drives the hub in short ticks (a few milliseconds each)
-whenever a green thread is ready, a timer is due or a watched socket has data. A cell that
+whenever a green thread is ready, a timer is due or a watched socket has data. Under heavy green
+load the kernel keeps its fair share (jupyter.fair_share): shorter ticks while requests wait,
+and a shorter GIL switch interval while ticks use their whole budget. A cell that
 blocks on a green call (`sleep(1)`, `gt.wait()`, `pool.waitall()`, `queue.get()`) runs the
 hub itself until it is woken; the other green threads keep running and printing meanwhile.
 While a plain (non-async) cell blocks the kernel handles no other request, widget clicks
