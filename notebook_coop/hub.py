@@ -126,6 +126,8 @@ class Hub:
         self.ready: deque = deque()
         self.timers: list = []
         self._cancelled: set[int] = set()
+        self.upkeep: set[int] = set()
+        """Pending timers of call_upkeep: work that never wakes a green thread."""
         self._seq = 0
         self._poller = select.epoll() if hasattr(select, "epoll") else _SelectorPoller()
         self._watches: dict[int, _Watch] = {}
@@ -179,8 +181,24 @@ class Hub:
             self._pass_cut, self._handoffs = True, 0
         return self.call_at(monotonic() + delay, fn, a, b)
 
+    def call_upkeep(self, delay: float, fn: Callable, a: Any = None, b: Any = None) -> int:
+        """call_later for the hub's upkeep (a dashboard's refresh), which never wakes a green
+        thread: while only such timers are pending, a root that waits on what nothing else can
+        satisfy still gets DeadlockError."""
+        job = [fn, a, 0]
+        job[2] = seq = self.call_later(delay, self._fire_upkeep, job, b)
+        self.upkeep.add(seq)
+        return seq
+
+    def _fire_upkeep(self, job: list, b: Any) -> None:
+        fn, a, seq = job
+        self.upkeep.discard(seq)
+        fn(a, b)
+
     def cancel_timer(self, seq: int) -> None:
         """Forget a pending timer (lazily: it stays on the heap until popped or compacted)."""
+        if self.upkeep:
+            self.upkeep.discard(seq)
         cancelled = self._cancelled
         cancelled.add(seq)
         if len(cancelled) > 256 and len(cancelled) * 2 > len(self.timers):
@@ -676,15 +694,25 @@ class Hub:
 
     def _poll_timeout(self) -> float | None:
         deadline = self.next_deadline()
-        if deadline is not None:
-            return min(max(0.0, deadline - monotonic()), MAX_POLL_WAIT)
-        if self._nothing_can_wake():
+        if (deadline is None or self.upkeep and self._only_upkeep_pending()) \
+                and self._nothing_can_wake():
             self.throw_into(self.root, DeadlockError(
                 f"the root waits ({self.root.reason}) on something nothing can ever satisfy: "
                 "nothing is ready, no timer is pending, no file descriptor is watched and no "
                 "other thread can wake the hub"))
             return 0.0
-        return None
+        if deadline is None:
+            return None
+        return min(max(0.0, deadline - monotonic()), MAX_POLL_WAIT)
+
+    def _only_upkeep_pending(self) -> bool:
+        """Whether every live timer is an upkeep timer, and nothing is ready."""
+        if self.ready or self._threadsafe or not self.root_blocked:
+            return False
+        upkeep, cancelled = self.upkeep, self._cancelled
+        if len(self.timers) - len(cancelled) > len(upkeep):  # the common case, at a glance
+            return False
+        return all(t[1] in upkeep or t[1] in cancelled for t in self.timers)
 
     def _nothing_can_wake(self) -> bool:
         if not self.root_blocked or self.awaiting_threads or self._wake_pending:

@@ -325,3 +325,13 @@ def test_times_sort_as_they_are_shown_then_by_id(board):
     stop.send()
     for gt in threads:
         gt.wait()
+
+
+@pytest.mark.timeout(10)
+def test_an_open_dashboard_does_not_hide_a_deadlock(board):
+    from notebook_coop.hub import DeadlockError
+
+    sleep(0.05)  # a few refreshes
+    stuck = Event()
+    with pytest.raises(DeadlockError, match=r"\(event\)"):
+        stuck.wait()

@@ -335,3 +335,30 @@ def test_the_hub_is_driven_only_during_a_tick(hub):
     assert not hub.driven
     hub.tick()
     assert seen == [True] and not hub.driven
+
+
+@pytest.mark.timeout(10)
+def test_upkeep_timers_do_not_hide_a_deadlock_but_still_fire(hub):
+    fired, armed = [], []
+
+    def upkeep(a, b):
+        fired.append(a)
+        armed.append(hub.call_upkeep(0.01, upkeep, a + 1))  # re-armed for ever, as a dashboard
+
+    armed.append(hub.call_upkeep(0.01, upkeep, 1))
+    sleep(0.05)                      # the upkeep runs while the root waits on a timer...
+    assert len(fired) >= 2
+    with pytest.raises(DeadlockError, match=r"\(event\)"):
+        hub.wait("event")            # ...and does not keep a hopeless wait waiting
+    hub.cancel_timer(armed[-1])
+
+
+@pytest.mark.timeout(10)
+def test_a_cancelled_upkeep_timer_is_forgotten_and_ordinary_timers_still_count(hub):
+    hub.cancel_timer(hub.call_upkeep(0.01, print))
+    assert not hub.upkeep
+    token = hub.token()
+    upkeep = hub.call_upkeep(0.01, lambda a, b: None)
+    hub.call_later(0.03, lambda a, b: hub.wake(token, "woken"))
+    assert hub.wait("event") == "woken"   # a real timer pending: no deadlock
+    assert upkeep not in hub.upkeep        # it fired meanwhile

@@ -23,8 +23,8 @@ widget says so until the cell ends (the stop button still interrupts it).
 
 `close()` (the ✕ button), `%unload_ext notebook_coop` and kernel shutdown end the timer, the
 recording, the detector subscription and every comm of the widget. Dashboards are independent:
-two at once work. While one is open its timer is pending, so a cell that waits on something
-nothing can ever end waits (interrupt it) instead of raising DeadlockError.
+two at once work. Its timer is the hub's upkeep (`call_upkeep`): a cell that waits on something
+nothing can ever end still gets DeadlockError while a dashboard is open.
 
 The page structure that browser tests rely on (a stable contract):
 - the outermost widget has the CSS class `coop-dashboard`;
@@ -190,7 +190,7 @@ class Dashboard(widgets.VBox):
 
     def _arm(self, delay: float) -> None:
         self._due = monotonic() + delay
-        self._timer = self.hub.call_later(delay, self._on_timer)
+        self._timer = self.hub.call_upkeep(delay, self._on_timer)
         driver = current_driver()
         if driver is not None:
             driver.wake()
