@@ -94,3 +94,15 @@ def test_a_press_cancels_an_async_cell_awaiting_a_green_thread_and_leaves_the_th
     assert reply["status"] == "error"
     k.idle(awaiting)
     assert k.evaluate("gt.dead, [t.state for t in threads if t.dead]") == "(False, [])"
+
+
+def test_a_press_left_over_from_an_earlier_cell_does_not_swallow_the_next_one(k):
+    """A press whose resent signal met the kernel's own handler stays pending, marked resent:
+    the next cell's first press must still stop that cell."""
+    k.run("from notebook_coop.jupyter.driver import current_driver\n"
+          "from notebook_coop.jupyter.stop_button import _Press\n"
+          "current_driver().stop_button.pending = _Press(0, 0.0, resent=True)")
+    waiting = k.send("print('waiting', flush=True)\nsleep(30)")
+    k.wait_for_text(waiting, "waiting")
+    k.km.interrupt_kernel()
+    assert k.reply(waiting, timeout=5)["content"]["ename"] == "KeyboardInterrupt"

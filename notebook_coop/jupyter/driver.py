@@ -159,6 +159,7 @@ class KernelDriver:
             return
         self.bind()
         self.request_parent = _request(self.shell)
+        self.stop_button.forget()
         self._outer_sigint.append(signal.signal(signal.SIGINT, self.stop_button.on_sigint))
         self.wake()
 

@@ -66,6 +66,12 @@ class StopButton:
         self._stop_what_waits(hub, signum, frame)
         self.pending = _Press(hub.slices, monotonic())
 
+    def forget(self) -> None:
+        """A cell starts: a press that came before it is over. (Its resent signal may have
+        found the kernel's own handler, and a press still marked resent would take the
+        cell's first press for its echo and drop it.)"""
+        self.pending = None
+
     def check(self) -> None:
         """On the watchdog's thread after each look: resend a waiting press once the slice
         that ran at the press has held the hub past the threshold; drop it once it ended."""
