@@ -150,6 +150,10 @@ class Hub:
         self._accounting = False
         self.watched = False
         """Whether a slice's end needs bookkeeping: accounting, or an observer."""
+        self._end_slice: Callable | None = None
+        """That bookkeeping when watched: _watch_block, or a lone direct observer's own
+        slice_ended (called through a local: a bound method in an attribute is not a method
+        call the interpreter can specialise)."""
         self.watch_resumes = False
         """Whether a slice's start does: accounting, or an observer of `running`."""
         self.thread_count = 0
@@ -318,8 +322,9 @@ class Hub:
         g.on = on
         task.switches += 1
         self.slices += 1
-        if self.watched:
-            self._watch_block(task, reason, on, requeue)
+        end_slice = self._end_slice
+        if end_slice is not None:
+            end_slice(task, reason, on, requeue)
         try:
             if self._handoffs > 0 and ready:
                 fn, token, value = ready[0]
@@ -383,8 +388,9 @@ class Hub:
         g.reason, g.on = reason, on
         self.slices += 1
         self.root_blocked = root
-        if self.observer is not None:
-            self._watch_block(g, reason, on, requeue)
+        end_slice = self._end_slice
+        if end_slice is not None:
+            end_slice(g, reason, on, requeue)
         try:
             return self.greenlet.switch()
         finally:
@@ -566,6 +572,8 @@ class Hub:
         else:
             self.observer = Fanout(list(instruments), self.remove_instrument)
         self.watched = self._accounting or self.observer is not None
+        direct = None if self._accounting else getattr(self.observer, "slice_ended", None)
+        self._end_slice = direct or (self._watch_block if self.watched else None)
         self.watch_resumes = self._accounting or any(
             overrides(i, "running") for i in instruments)
         tracing = self._tracing()

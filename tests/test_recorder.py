@@ -150,6 +150,45 @@ def test_an_overflowing_buffer_keeps_the_newest_events_and_counts_the_rest():
     assert "dropped" in str(rec.summary())
 
 
+def test_a_small_ring_holds_exactly_the_newest_events_of_a_big_one_across_trims():
+    big, small = Recorder().start(), Recorder(50).start()  # both through one Fanout
+    gt = spawn(lambda: [sleep(0) for _ in range(3000)])
+    gt.wait()
+    small.stop()
+    big.stop()
+    everything = list(big.events)
+    assert big.dropped == 0 and len(everything) == big.total > 3000
+    assert list(small.events) == everything[-50:] and small.total == big.total
+    assert len(small.events) == 50 and small.dropped == big.total - 50
+    assert list(reversed(small.events)) == everything[:-51:-1]
+    assert small.events[0] == everything[-50] and small.events[-1] == everything[-1]
+    assert small.events[10:12] == everything[-40:-38]
+    with pytest.raises(IndexError):
+        small.events[50]
+
+
+def test_run_time_accounting_does_not_change_what_is_recorded(clean_hub):
+    def schedule():
+        done = Event()
+        with record() as rec:
+            waiter = spawn(done.wait)
+            sender = spawn(lambda: (sleep(0), done.send(1)))
+            waiter.wait()
+            sender.wait()
+        role = {waiter.id: "waiter", sender.id: "sender"}
+        return [(code, role.get(tid, tid), role.get(a, a) if code == r.WAKE else a)
+                for _, code, tid, a, _ in rec.events if code != r.POLL]
+
+    plain = schedule()
+    clean_hub.accounting = True
+    try:
+        accounted = schedule()
+    finally:
+        clean_hub.accounting = False
+    assert accounted == plain and (r.YIELD, "sender", 0) in plain
+    assert (r.BLOCK, "waiter", REASON_CODES["event"]) in plain
+
+
 def test_recording_stops_cleanly_and_costs_nothing_afterwards(clean_hub):
     rec = Recorder().start()
     assert clean_hub.observer is rec

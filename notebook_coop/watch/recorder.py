@@ -6,18 +6,20 @@
     rec.plot()                             # a timeline (matplotlib Figure)
     rec.to_chrome_trace("trace.json")      # for Perfetto or chrome://tracing
 
-Each event is a tuple of five integers `(t, code, tid, a, b)`: a `perf_counter_ns` timestamp,
-an event code, the green thread's id (ROOT for the root, HUB for the hub), and two numbers
-whose meaning depends on the code. Strings (thread names, spawn sites, what a thread waits on)
-are kept once each in side tables, so a recording holds no reference to the objects it saw.
-The hub calls the recorder directly: one truth test when nothing records.
+Each event is five integers `(t, code, tid, a, b)`: a `perf_counter_ns` timestamp, an event
+code, the green thread's id (ROOT for the root, HUB for the hub), and two numbers whose meaning
+depends on the code. They are kept flat, five to an event, in one list: no tuple an event to
+allocate, for the garbage collector to count, or to take twice the memory; `rec.events` reads
+them back as tuples. Strings (thread names, spawn sites, what a
+thread waits on) are kept once each in side tables, so a recording holds no reference to the
+objects it saw. The hub calls the recorder directly: one truth test when nothing records, one
+call a switch when it does (see slice_ended).
 """
 
 from __future__ import annotations
 
 import weakref
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from time import perf_counter_ns
 from typing import Any
@@ -45,7 +47,43 @@ REASON_CODES = {reason: code for code, reason in enumerate(WAIT_REASONS, 1)}
 OUTCOME_CODES = {outcome: code for code, outcome in enumerate(ENDINGS)}
 
 DEFAULT_SIZE = 1_000_000
-"""Events kept (about 100 MB at most); older ones are dropped and counted."""
+"""Events kept (about 90 MB at most); older ones are dropped and counted."""
+WIDTH = 5
+"""Numbers an event."""
+
+
+class Events(Sequence):
+    """A recording's newest `size` events as `(t, code, tid, a, b)` tuples, oldest first: a
+    read-only view of the recorder's flat log (which may hold a few older ones, not yet
+    trimmed). Iterating copies first, so events recorded meanwhile do not join in."""
+
+    def __init__(self, log: list[int], size: int) -> None:
+        self._log, self._size = log, size
+
+    def __len__(self) -> int:
+        return min(len(self._log) // WIDTH, self._size)
+
+    def _first(self) -> int:
+        return len(self._log) - WIDTH * len(self)
+
+    def __getitem__(self, index: Any) -> Any:
+        count = len(self)
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(count))]
+        i = index + count if index < 0 else index
+        if not 0 <= i < count:
+            raise IndexError("event index out of range")
+        at = self._first() + WIDTH * i
+        return tuple(self._log[at:at + WIDTH])
+
+    def __iter__(self) -> Iterator[tuple[int, int, int, int, int]]:
+        numbers = iter(self._log[self._first():])
+        return zip(*[numbers] * WIDTH, strict=True)
+
+    def __reversed__(self) -> Iterator[tuple[int, int, int, int, int]]:
+        log = self._log[self._first():]
+        for at in range(len(log) - WIDTH, -1, -WIDTH):
+            yield tuple(log[at:at + WIDTH])
 
 
 class Recorder(Instrument):
@@ -57,8 +95,12 @@ class Recorder(Instrument):
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
             raise ValueError(f"Recorder size must be a positive int, not {size!r}")
         self.size = size
-        self.events: deque[tuple[int, int, int, int, int]] = deque(maxlen=size)
-        self.total = 0
+        self._log: list[int] = []
+        self._limit = WIDTH * (size + max(size // 4, 1000))
+        """The log's length that triggers a trim back to `size` events (trimmed in batches,
+        so keeping the ring costs little per event)."""
+        self._trimmed = 0
+        self.events = Events(self._log, size)
         self.started: int | None = None
         self.stopped: int | None = None
         self.stopper = ROOT
@@ -73,7 +115,6 @@ class Recorder(Instrument):
         self._text_ids: dict[str, int] = {"": 0}
         self._objects: dict[int, tuple] = {}
         self._hub: Any = None
-        self._add = self.events.append
 
     def __repr__(self) -> str:
         state = "recording" if self.recording else "stopped" if self.stopped else "new"
@@ -84,6 +125,11 @@ class Recorder(Instrument):
     @property
     def recording(self) -> bool:
         return self.started is not None and self.stopped is None
+
+    @property
+    def total(self) -> int:
+        """Events recorded, dropped ones included."""
+        return self._trimmed + len(self._log) // WIDTH
 
     @property
     def dropped(self) -> int:
@@ -123,8 +169,16 @@ class Recorder(Instrument):
     # -- what the hub calls --------------------------------------------------------------------
 
     def _record(self, t: int, code: int, tid: int, a: int, b: int) -> None:
-        self.total += 1
-        self._add((t, code, tid, a, b))
+        log = self._log
+        log.extend((t, code, tid, a, b))
+        if len(log) > self._limit:
+            self._trim()
+
+    def _trim(self) -> None:
+        """Drop the events older than the newest `size` (counted in `dropped`)."""
+        extra = len(self._log) - WIDTH * self.size
+        del self._log[:extra]
+        self._trimmed += extra // WIDTH
 
     def _tid(self, who: Any) -> int:
         if who.__class__ is GreenThread:
@@ -137,17 +191,27 @@ class Recorder(Instrument):
         self._record(t, SPAWN, gt.id, self.parents[gt.id], 0)
 
     def scheduled(self, t: int, who: Any, waker: Any) -> None:
-        self.total += 1
-        self._add((t, WAKE, self._tid(who), self._tid(waker), 0))
+        self._record(t, WAKE, self._tid(who), self._tid(waker), 0)
 
     def blocked(self, t: int, who: Any, reason: str, on: Any) -> None:
-        self.total += 1
-        self._add((t, BLOCK, who.id if who.__class__ is GreenThread else self._tid(who),
-                   REASON_CODES.get(reason, 0), 0 if on is None else self._object(on)))
+        self.slice_ended(who, reason, on, False, t)
 
     def yielded(self, t: int, who: Any) -> None:
-        self.total += 1
-        self._add((t, YIELD, who.id if who.__class__ is GreenThread else self._tid(who), 0, 0))
+        self.slice_ended(who, "sleep", None, True, t)
+
+    def slice_ended(self, who: Any, reason: str, on: Any, requeue: bool, t: int = 0) -> None:
+        """blocked() or, with `requeue`, yielded(), reading the clock itself unless given `t`:
+        the hub calls this one directly at every switch out while it keeps no accounting."""
+        t = t or perf_counter_ns()
+        tid = who.id if who.__class__ is GreenThread else self._tid(who)
+        log = self._log
+        if requeue:
+            log.extend((t, YIELD, tid, 0, 0))
+        else:
+            log.extend((t, BLOCK, tid, REASON_CODES.get(reason, 0),
+                        0 if on is None else self._object(on)))
+        if len(log) > self._limit:
+            self._trim()
 
     def exited(self, t: int, gt: Any) -> None:
         outcome = gt.outcome
