@@ -167,6 +167,17 @@ def test_a_small_ring_holds_exactly_the_newest_events_of_a_big_one_across_trims(
         small.events[50]
 
 
+def test_a_long_recording_of_switches_alone_keeps_its_memory_near_the_ring_size():
+    def switches():
+        for i in range(20_000):
+            sleep(0.0001 if i % 500 == 0 else 0)  # polls, as a busy hub does every millisecond
+
+    with record(size=100) as rec:
+        spawn(switches).wait()
+    assert rec.total > 20_000 and len(rec.events) == 100
+    assert len(rec._log) // r.WIDTH <= 100 + 1000 + 500 + 10  # size, trim batch, one poll apart
+
+
 def test_run_time_accounting_does_not_change_what_is_recorded(clean_hub):
     def schedule():
         done = Event()

@@ -97,8 +97,10 @@ class Recorder(Instrument):
         self.size = size
         self._log: list[int] = []
         self._limit = WIDTH * (size + max(size // 4, 1000))
-        """The log's length that triggers a trim back to `size` events (trimmed in batches,
-        so keeping the ring costs little per event)."""
+        """The log's length that triggers a trim back to `size` events, in batches so that
+        keeping the ring costs little. Checked by every event but the slice ends (a third of
+        a recorded switch's cost): those come between two of the hub's polls, at most a
+        millisecond apart while it is busy, and the polls are recorded."""
         self._trimmed = 0
         self.events = Events(self._log, size)
         self.started: int | None = None
@@ -201,7 +203,8 @@ class Recorder(Instrument):
 
     def slice_ended(self, who: Any, reason: str, on: Any, requeue: bool, t: int = 0) -> None:
         """blocked() or, with `requeue`, yielded(), reading the clock itself unless given `t`:
-        the hub calls this one directly at every switch out while it keeps no accounting."""
+        the hub calls this one directly at every switch out while it keeps no accounting.
+        It leaves the trim to the next poll's event (see _limit)."""
         t = t or perf_counter_ns()
         tid = who.id if who.__class__ is GreenThread else self._tid(who)
         log = self._log
@@ -210,8 +213,6 @@ class Recorder(Instrument):
         else:
             log.extend((t, BLOCK, tid, REASON_CODES.get(reason, 0),
                         0 if on is None else self._object(on)))
-        if len(log) > self._limit:
-            self._trim()
 
     def exited(self, t: int, gt: Any) -> None:
         outcome = gt.outcome
