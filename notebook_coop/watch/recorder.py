@@ -81,8 +81,10 @@ class Events(Sequence):
         return zip(*[numbers] * WIDTH, strict=True)
 
     def __reversed__(self) -> Iterator[tuple[int, int, int, int, int]]:
-        log = self._log[self._first():]
-        for at in range(len(log) - WIDTH, -1, -WIDTH):
+        """Newest first, lazily (a live view takes only its last few): read it before the hub
+        runs on, as a trim would shift what it reads."""
+        log = self._log
+        for at in range(len(log) - WIDTH, self._first() - 1, -WIDTH):
             yield tuple(log[at:at + WIDTH])
 
 
