@@ -5,6 +5,7 @@ import time
 
 import ipywidgets
 import pytest
+from lock_cycle import hold
 
 from notebook_coop import Event, GreenPool, Lock, Queue, sleep, spawn
 from notebook_coop.jupyter import dashboard as dash
@@ -244,13 +245,6 @@ def test_pools_queues_and_tpool_have_gauges(board):
 
 def test_lints_show_in_the_rows_and_below(board, monkeypatch):
     a, b = Lock(), Lock()
-
-    def hold(first, second):
-        with first:
-            sleep(0.001)
-            with second:
-                pass
-
     threads = [named("ab", hold, a, b), named("ba", hold, b, a)]
     sleep(0.01)
     monkeypatch.setattr(watch_board, "LINT_EVERY", 0)  # lints and times at every refresh

@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from lock_cycle import hold
 
 from notebook_coop import Event, GreenPool, Lock, Queue, format_run_info, record, sleep, spawn
 from notebook_coop.watch import lints
@@ -110,14 +111,7 @@ def test_a_thread_spinning_on_sleep_zero_is_named(accounting):
 
 def test_a_cycle_of_locks_is_a_deadlock_named_with_its_locks(clean_hub):
     a, b = Lock(), Lock()
-
-    def take(first, second):
-        with first:
-            sleep(0.001)
-            with second:
-                pass
-
-    t1, t2 = spawn(take, a, b), spawn(take, b, a)
+    t1, t2 = spawn(hold, a, b), spawn(hold, b, a)
     sleep(0.01)
     [sentence] = lints.deadlocks(clean_hub.live_threads(), clean_hub)
     assert sentence.startswith("deadlock: ")
