@@ -40,3 +40,26 @@ def test_shutdown_with_busy_green_threads_ends_before_the_manager_would_terminat
         # jupyter_client sends SIGTERM after half its shutdown_wait_time (2.5 s by default)
         assert elapsed < k.km.shutdown_wait_time / 2
         assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_exit_waits_for_the_control_thread_to_finish_what_it_is_doing():
+    """The control thread (here a real tornado loop on a thread, busy for 0.2 s, as when it is
+    still flushing its last status) is done before the exit hook lets ipykernel close IOPub."""
+    from types import SimpleNamespace
+
+    from ipykernel.thread import BaseThread
+
+    from notebook_coop.jupyter.driver import _let_control_finish
+
+    control = BaseThread(daemon=True)
+    control.start()
+    done = []
+    control.io_loop.add_callback(lambda: (time.sleep(0.2), done.append(True)))
+    time.sleep(0.02)
+    _let_control_finish(SimpleNamespace(control_thread=control))
+    assert done == [True]
+    control.stop()
+    control.join(timeout=5)
+    _let_control_finish(SimpleNamespace(control_thread=control))  # gone: returns at once
+    _let_control_finish(None)
+    assert not control.is_alive()

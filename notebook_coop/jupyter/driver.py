@@ -84,6 +84,9 @@ SHUTDOWN_GRACE = 1.2
 TPOOL_GRACE = 0.3
 """Seconds tpool's threads then get to finish their current call."""
 
+CONTROL_GRACE = 0.5
+"""Seconds, then, for the kernel's control thread to finish its shutdown reply."""
+
 
 def _on_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
@@ -288,14 +291,31 @@ class KernelDriver:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """At interpreter exit: kill every green thread so its `finally:` blocks run."""
+        """At interpreter exit: kill every green thread so its `finally:` blocks run, then let
+        the kernel's control thread finish answering the shutdown request."""
         hub = peek_hub()
         self.stop_monitor()
         self.unbind()
-        if hub is None or hub.thread_id != threading.get_ident():
-            return
-        kill_all(live_threads(), SHUTDOWN_GRACE)
-        tpool.killall(timeout=TPOOL_GRACE)
+        if hub is not None and hub.thread_id == threading.get_ident():
+            kill_all(live_threads(), SHUTDOWN_GRACE)
+            tpool.killall(timeout=TPOOL_GRACE)
+        _let_control_finish(getattr(self.shell, "kernel", None))
+
+
+def _let_control_finish(kernel: Any) -> None:
+    """Wait (at most CONTROL_GRACE) until the control thread's loop comes round.
+
+    ipykernel's exit hook stops the IOPub thread while the control thread may still be flushing
+    its last status after the shutdown reply: that flush then waits 10 s, the exit hook waits
+    for it, and the kernel is killed at 2.5 s. Green threads' output sent just before makes the
+    IOPub thread late enough for this to happen; once the loop comes round, the flush is over.
+    """
+    thread = getattr(kernel, "control_thread", None)
+    if thread is None or not thread.is_alive() or thread is threading.current_thread():
+        return
+    came_round = threading.Event()
+    thread.io_loop.add_callback(came_round.set)
+    came_round.wait(CONTROL_GRACE)
 
 
 def _settle(gt: GreenThread, future: asyncio.Future) -> None:
