@@ -46,7 +46,8 @@ MAX_IDLE_WORKERS = 1024
 """Finished workers kept for reuse: a live greenlet runs a new task far cheaper than a new one."""
 
 POLL_INTERVAL = 0.001
-"""While green threads keep the ready queue busy, the self-driven loop still polls this often."""
+"""While green threads keep the ready queue busy, a self-driven pass ends this often, so that
+due timers fire (I/O is polled less often: see Hub._poll_when_due)."""
 
 TIMERS_PER_CHECK = 16
 """A pass checks its time budget after this many timers: each may run a green thread's slice,
@@ -143,6 +144,8 @@ class Hub:
         self._handoffs = 0
         self._passes = 0
         self._pass_cut = False
+        self._busy_polled = 0.0
+        """When the self-driven loop last polled with ready work waiting (perf_counter)."""
         self.instruments: list[Instrument] = []
         self.observer: Instrument | None = None
         """What the hub reports scheduler events to: None while nobody listens."""
@@ -658,7 +661,22 @@ class Hub:
             self._poll(0)
             driver.switch()
         else:
-            self._poll(self._poll_timeout())
+            self._poll_when_due()
+
+    def _poll_when_due(self) -> None:
+        """Self-driven: wait for I/O or the next deadline when nothing is ready; while green
+        threads keep the queue busy, poll only every other GIL switch interval.
+
+        A poll lets go of the GIL and takes it straight back. An OS thread waiting for the GIL
+        (the kernel's IOPub and shell threads, tpool's workers) asks for it only after a whole
+        switch interval in which nobody took it: polled every millisecond, it waited seconds."""
+        timeout = self._poll_timeout()
+        if timeout == 0.0:
+            now = perf_counter()
+            if now - self._busy_polled < 2 * sys.getswitchinterval():
+                return
+            self._busy_polled = now
+        self._poll(timeout)
 
     def _fire_timers(self, started: float, budget: float | None) -> None:
         timers, cancelled = self.timers, self._cancelled

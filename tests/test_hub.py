@@ -2,6 +2,7 @@
 
 import os
 import signal
+import sys
 import threading
 import time
 from time import monotonic, perf_counter
@@ -10,6 +11,7 @@ import pytest
 
 from notebook_coop.greenthread import kill, sleep, spawn
 from notebook_coop.hub import DeadlockError, WrongThreadError
+from notebook_coop.instruments import Instrument
 from notebook_coop.timeout import Timeout
 
 pytestmark = pytest.mark.usefixtures("clean_hub")
@@ -362,3 +364,69 @@ def test_a_cancelled_upkeep_timer_is_forgotten_and_ordinary_timers_still_count(h
     hub.call_later(0.03, lambda a, b: hub.wake(token, "woken"))
     assert hub.wait("event") == "woken"   # a real timer pending: no deadlock
     assert upkeep not in hub.upkeep        # it fired meanwhile
+
+
+
+class ZeroTimeoutPolls(Instrument):
+    """The start times (ns) of the hub's polls that did not wait."""
+
+    def __init__(self):
+        self.starts = []
+
+    def polled(self, started, ended, timeout, events):
+        if timeout == 0:
+            self.starts.append(started)
+
+
+def yielders_until(done, count=25):
+    def yielder():
+        while not done:
+            sleep(0)
+
+    return [spawn(yielder) for _ in range(count)]
+
+
+def test_a_busy_loop_polls_only_every_other_gil_switch_interval(hub):
+    """Each poll lets go of the GIL and takes it straight back, and an OS thread waiting for
+    the GIL asks for it only after a whole switch interval in which nobody took it: polled on
+    every pass, the kernel's IOPub thread or a tpool worker waited for seconds."""
+    polls = ZeroTimeoutPolls()
+    hub.add_instrument(polls)
+    done = []
+    threads = yielders_until(done)
+    try:
+        sleep(0.2)
+    finally:
+        done.append(True)
+        hub.remove_instrument(polls)
+    for gt in threads:
+        gt.wait()
+    gaps = [b - a for a, b in zip(polls.starts, polls.starts[1:])]
+    assert len(gaps) >= 5  # I/O is still polled while green threads keep the hub busy
+    assert min(gaps) >= 0.9 * 2 * sys.getswitchinterval() * 1e9
+
+
+def test_other_os_threads_get_the_gil_while_green_threads_keep_the_hub_busy():
+    """A thread that sleeps 2 ms at a time (as the kernel's IOPub thread waits for its next
+    message) gets the GIL back after each sleep while yielding green threads keep the loop
+    busy."""
+    wakeups = []
+
+    def sleeper():
+        for _ in range(50):
+            time.sleep(0.002)
+            wakeups.append(perf_counter())
+
+    done = []
+    threads = yielders_until(done)
+    other = threading.Thread(target=sleeper)
+    started = perf_counter()
+    other.start()
+    while other.is_alive() and perf_counter() - started < 10:
+        sleep(0)
+    done.append(True)
+    for gt in threads:
+        gt.wait()
+    other.join()
+    gaps = [b - a for a, b in zip([started, *wakeups], wakeups)]
+    assert len(wakeups) == 50 and max(gaps) < 0.5, max(gaps)  # seconds, before the fix

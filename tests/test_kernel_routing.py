@@ -125,3 +125,22 @@ def test_stderr_of_a_green_thread_lands_in_the_spawning_cell(k):
         m["msg_type"] == "stream" and m["content"]["name"] == "stderr" for m in msgs))
     assert [m["content"]["text"] for m in k.messages(spawning, "stream")] == ["to stderr\n"]
     assert k.messages(later, "stream") == []
+
+
+def test_output_arrives_while_the_cell_waits_on_busy_green_threads(k):
+    """The kernel's IOPub thread needs the GIL to send a green thread's print: it gets it while
+    yielding green threads keep the hub busy and the cell waits, not only when the cell ends."""
+    k.run("import time\n"
+          "def busy(seconds, say=None):\n"
+          "    if say:\n        print(say, flush=True)\n"
+          "    end = time.monotonic() + seconds\n"
+          "    while time.monotonic() < end:\n        sleep(0)\n"
+          "bystanders = [spawn(busy, 2.5) for _ in range(25)]")
+    cell = k.send("busy_one = spawn(busy, 2, 'started')\nbusy_one.wait()")
+    k.wait_for_text(cell, "started")
+    [started] = [m["received"] for m in k.messages(cell, "stream")]
+    k.reply(cell)
+    k.idle(cell)
+    [idle] = [m["received"] for m in k.by_parent[cell]
+              if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle"]
+    assert idle - started > 1.0  # it came within the cell's two seconds, not at their end
