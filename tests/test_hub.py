@@ -5,6 +5,7 @@ import signal
 import sys
 import threading
 import time
+from itertools import pairwise
 from time import monotonic, perf_counter
 
 import pytest
@@ -401,7 +402,7 @@ def test_a_busy_loop_polls_only_every_other_gil_switch_interval(hub):
         hub.remove_instrument(polls)
     for gt in threads:
         gt.wait()
-    gaps = [b - a for a, b in zip(polls.starts, polls.starts[1:])]
+    gaps = [b - a for a, b in pairwise(polls.starts)]
     assert len(gaps) >= 5  # I/O is still polled while green threads keep the hub busy
     assert min(gaps) >= 0.9 * 2 * sys.getswitchinterval() * 1e9
 
@@ -428,5 +429,5 @@ def test_other_os_threads_get_the_gil_while_green_threads_keep_the_hub_busy():
     for gt in threads:
         gt.wait()
     other.join()
-    gaps = [b - a for a, b in zip([started, *wakeups], wakeups)]
+    gaps = [b - a for a, b in pairwise([started, *wakeups])]
     assert len(wakeups) == 50 and max(gaps) < 0.5, max(gaps)  # seconds, before the fix
