@@ -1,5 +1,6 @@
 """A fair share of the kernel while green threads keep the CPU busy: short ticks while the loop
-has other work, a short GIL switch interval only while ticks use their whole budget."""
+has other work, a short GIL switch interval only while ticks use their whole budget or leave
+work due."""
 
 import asyncio
 import sys
@@ -43,6 +44,16 @@ def test_the_switch_interval_is_short_only_while_ticks_use_their_whole_budget(lo
     share.tick_ended(0.006, 0.005)
     assert sys.getswitchinterval() == BUSY_SWITCH_INTERVAL
     share.tick_ended(0.001, 0.005)
+    assert (share.saturated, sys.getswitchinterval()) == (False, interval)
+
+
+def test_the_switch_interval_is_short_while_ticks_end_early_with_work_still_due(loop, interval):
+    """Back-to-back short ticks let go of the GIL between them too often for a waiting thread
+    to ask for it: that is saturation too."""
+    share = FairShare(loop)
+    share.tick_ended(0.001, 0.005, due=True)
+    assert (share.saturated, sys.getswitchinterval()) == (True, BUSY_SWITCH_INTERVAL)
+    share.tick_ended(0.001, 0.005, due=False)
     assert (share.saturated, sys.getswitchinterval()) == (False, interval)
 
 

@@ -56,7 +56,7 @@ import signal
 import threading
 import traceback
 from collections.abc import Awaitable
-from time import perf_counter
+from time import monotonic, perf_counter
 from typing import Any
 
 from greenlet import getcurrent
@@ -261,7 +261,8 @@ class KernelDriver:
             self._ticking = False
             signal.signal(signal.SIGINT, previous)
         elapsed = perf_counter() - started
-        self.fair_share.tick_ended(elapsed, budget)
+        self.fair_share.tick_ended(elapsed, budget, due=deadline is not None
+                                   and deadline <= monotonic())
         self.tick_count += 1
         if elapsed > self.longest_tick:
             self.longest_tick = elapsed

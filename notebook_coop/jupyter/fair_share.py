@@ -7,12 +7,15 @@ threads waking every 50 ms), ticks follow one another back to back, and two thin
   so while the loop has other callbacks ready, a tick gets a short budget;
 - the kernel's own threads (shell channel, IOPub) wait for the GIL, which a busy main thread
   hands over only every `sys.getswitchinterval()` seconds (5 ms by default), at each of the
-  several hops a request takes: so while ticks use their whole budget, the switch interval is
-  short, and it is put back as soon as they stop (and when the extension unloads).
+  several hops a request takes, and not at all while the loop lets go of it and takes it
+  straight back more often than that (each select between two ticks does: a waiting thread
+  asks for the GIL only after a whole interval in which nobody took it). So while ticks use
+  their whole budget, or end with work still due, the switch interval is short, and it is put
+  back as soon as a tick ends early with nothing due (and when the extension unloads).
 
     share = FairShare(loop)
-    budget = share.budget(TICK_BUDGET)   # before a tick
-    share.tick_ended(elapsed, budget)    # after it
+    budget = share.budget(TICK_BUDGET)         # before a tick
+    share.tick_ended(elapsed, budget, due)     # after it: `due` if work is due already
     share.idle()                         # nothing due: no tick is armed for now
     share.close()                        # the switch interval as it was
 """
@@ -36,7 +39,8 @@ class FairShare:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.saturated = False
-        """Whether the last tick used its whole budget (the switch interval is short then)."""
+        """Whether the last tick used its whole budget or left work due (the switch interval
+        is short then)."""
         self._interval: float | None = None  # the interval to put back, while ours is set
 
     def budget(self, full: float) -> float:
@@ -48,10 +52,10 @@ class FairShare:
         loops keep them in `_ready`; a loop without one counts as having none)."""
         return bool(getattr(self.loop, "_ready", None))
 
-    def tick_ended(self, elapsed: float, budget: float) -> None:
-        """After a tick: a short switch interval while ticks use their whole budget, the
-        original one again once a tick ends early."""
-        if elapsed < budget:
+    def tick_ended(self, elapsed: float, budget: float, due: bool = False) -> None:
+        """After a tick: a short switch interval while ticks use their whole budget or leave
+        work `due` at once, the original one again once a tick ends early with none."""
+        if elapsed < budget and not due:
             self.idle()
         elif self._interval is None:
             self.saturated = True
