@@ -7,7 +7,8 @@ does not blur (wall-clock figures there move by tens of per cent; instruction co
 
 Each figure is (instructions of a run with N operations - those of a run with none) / N, so
 start-up and imports cancel out. Cases: `yield` (sleep(0) among 100 threads parked before),
-`spawn` (spawn, run and join), `spawn_n`, `queue` (one put and one get on an unbounded Queue).
+`spawn` (spawn, run and join), `spawn_n`, `queue` (one put and one get on an unbounded Queue),
+`handoff` (the same through Queue(maxsize=1), a switch each way per item).
 Needs `valgrind` on the PATH.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 LIBS = ["notebook_coop", "gevent", "eventlet", "floor"]
-CASES = {"yield": 20_000, "spawn": 5_000, "spawn_n": 5_000, "queue": 20_000}
+CASES = {"yield": 20_000, "spawn": 5_000, "spawn_n": 5_000, "queue": 20_000, "handoff": 10_000}
 THREADS = 100  # the yield case spreads its switches over this many threads
 
 
@@ -37,8 +38,8 @@ def probe(lib: str, case: str, n: int) -> None:
         return
     if case == "yield":
         yield_among_parked(api, n)
-    elif case == "queue":
-        cases.green_queue(api, n, 0, None)
+    elif case in ("queue", "handoff"):
+        cases.green_queue(api, n, 0, None if case == "queue" else 1)
     else:
         cases.GREEN_CASES["spawn_join" if case == "spawn" else case](api, n, 0)
 

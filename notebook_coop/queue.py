@@ -47,9 +47,12 @@ class LightQueue:
     def __init__(self, maxsize: int | None = None) -> None:
         self.maxsize = _bound(maxsize)
         self._init(self.maxsize)
-        # the deque's own popleft unless a subclass takes items its own way: a get without
-        # a Python call of ours in between
-        self._take = self.queue.popleft if type(self)._get is LightQueue._get else self._get
+        self._items = self.queue if _plain(type(self)) else _Hooks(self)
+        """What put() and get() store into and take from (append, popleft): the storage
+        itself, called without a Python call of ours, unless a subclass overrides _put or _get."""
+        self._taken = 0.0
+        """Items taken by get() so far, as a float: adding 1.0 takes a float from the free
+        list, where each int above 256 is a new allocation (exact up to 2**53 items)."""
         self._getters: deque = deque()
         self._putters: deque = deque()
         _queues.add(self)
@@ -101,13 +104,12 @@ class LightQueue:
         """Add `item`; while full, block (up to `timeout`) or raise Full. On a channel
         (maxsize 0) the item goes to a getter, and put returns once that getter has run with it;
         without a waiting getter, a non-blocking put raises Full."""
-        maxsize = self.maxsize
-        if maxsize is None or len(self.queue) < maxsize:
-            self._put(item)
+        if self.maxsize is None or len(self.queue) < self.maxsize:
+            self._items.append(item)
             if self._getters:
                 self._item_added()
             return
-        if not block and not (maxsize == 0 and self._getters):
+        if not block and not (self.maxsize == 0 and self._getters):
             raise Full
         self._wait_as_putter(item, block, timeout)
 
@@ -139,23 +141,26 @@ class LightQueue:
         resumes after the getter that took the item)."""
         entry = self._putters.popleft()
         entry[2] = True
-        self._put(entry[1])
+        self._items.append(entry[1])
         get_hub().wake(entry[0])
 
     # -- get -----------------------------------------------------------------------------------
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """Take the next item; while there is none, block (up to `timeout`) or raise Empty."""
-        if not self.queue:
-            self._await_item(block, timeout)
-        item = self._take()
-        if self._putters and not self.full():
+        if self.queue:
+            item = self._items.popleft()
+        else:
+            item = self._await_item(block, timeout)
+        self._taken += 1.0
+        # only a bounded queue has putters (resize to unbounded lets them all in)
+        if self.maxsize is not None and self._putters and not self.full():
             self._admit_putter()
         return item
 
-    def _await_item(self, block: bool, timeout: float | None) -> None:
-        """Return once an item is in the queue: taken from a waiting putter (a channel), or
-        put there while we wait as a getter (up to `timeout`); Empty if none comes."""
+    def _await_item(self, block: bool, timeout: float | None) -> Any:
+        """Take an item once there is one: from a waiting putter (a channel), or put while we
+        wait as a getter (up to `timeout`); Empty if none comes."""
         timed_out = False
         while not self.queue:
             if self._putters:  # a channel: take the item straight from the longest putter
@@ -164,6 +169,7 @@ class LightQueue:
                 raise Empty
             else:
                 timed_out = self._wait_as_getter(timeout) is TIMED_OUT
+        return self._items.popleft()
 
     def get_nowait(self) -> Any:
         return self.get(False)
@@ -192,38 +198,54 @@ class LightQueue:
             get_hub().wake(entry[0])
 
 
+def _plain(cls: type) -> bool:
+    """Whether a queue class stores and takes items with its storage's append and popleft."""
+    return cls._put is LightQueue._put and cls._get is LightQueue._get
+
+
+class _Hooks:
+    """The storage's append and popleft for a subclass that overrides _put or _get: its own
+    hook where it has one (a bound method), else the storage's method."""
+
+    __slots__ = ("append", "popleft")
+
+    def __init__(self, queue: LightQueue) -> None:
+        cls = type(queue)
+        self.append = queue.queue.append if cls._put is LightQueue._put else queue._put
+        self.popleft = queue.queue.popleft if cls._get is LightQueue._get else queue._get
+
+
 class Queue(LightQueue):
     """A LightQueue that counts unfinished tasks: task_done() after each get, join() to wait
     until every item put has been processed."""
 
     def __init__(self, maxsize: int | None = None) -> None:
         super().__init__(maxsize)
-        self.unfinished_tasks = 0
+        self._done = 0
         self._all_done = Event()
         self._all_done.send(None)
 
-    def _put(self, item: Any) -> None:
-        self.queue.append(item)
-        self.unfinished_tasks = unfinished = self.unfinished_tasks + 1  # _count_task, inline
-        if unfinished == 1:
-            self._all_done.reset()
-
-    def _count_task(self) -> None:
-        self.unfinished_tasks += 1
-        if self.unfinished_tasks == 1:
-            self._all_done.reset()
+    @property
+    def unfinished_tasks(self) -> int:
+        """Items put and not yet marked done: counted from the queue's length and the items
+        taken, so that a put costs no counting of its own."""
+        return len(self.queue) + int(self._taken) - self._done
 
     def task_done(self) -> None:
         """Mark one item taken with get() as processed."""
-        if self.unfinished_tasks <= 0:
+        unfinished = self.unfinished_tasks
+        if unfinished <= 0:
             raise ValueError("task_done() called too many times")
-        self.unfinished_tasks -= 1
-        if self.unfinished_tasks == 0:
+        self._done += 1
+        if unfinished == 1 and not self._all_done.ready():
             self._all_done.send(None)
 
     def join(self) -> None:
         """Block until every item put has been marked done with task_done()."""
-        self._all_done.wait()
+        if self.unfinished_tasks > 0:
+            if self._all_done.ready():
+                self._all_done.reset()
+            self._all_done.wait()
 
 
 class PriorityQueue(Queue):
@@ -234,7 +256,6 @@ class PriorityQueue(Queue):
 
     def _put(self, item: Any) -> None:
         heapq.heappush(self.queue, item)
-        self._count_task()
 
     def _get(self) -> Any:
         return heapq.heappop(self.queue)
@@ -245,10 +266,6 @@ class LifoQueue(Queue):
 
     def _init(self, maxsize: int | None) -> None:
         self.queue = []
-
-    def _put(self, item: Any) -> None:
-        self.queue.append(item)
-        self._count_task()
 
     def _get(self) -> Any:
         return self.queue.pop()

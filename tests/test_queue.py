@@ -220,3 +220,90 @@ def test_timeout_inside_a_pool_of_getters():
     q.put("one")
     pool.waitall()
     assert sorted(results, key=str) == ["empty"] * 4 + ["one"]
+
+
+def test_unfinished_tasks_counts_every_put_until_marked_done():
+    q = Queue()
+    for i in range(3):
+        q.put(i)
+    q.get()
+    assert q.unfinished_tasks == 3
+    q.task_done()
+    assert q.unfinished_tasks == 2
+
+
+def test_task_done_may_come_before_the_get_as_in_eventlet():
+    q = Queue()
+    q.put("a")
+    q.put("b")
+    q.task_done()
+    q.task_done()
+    assert q.unfinished_tasks == 0 and q.qsize() == 2
+    with pytest.raises(ValueError):
+        q.task_done()
+
+
+def test_join_waits_again_after_new_puts():
+    q, done = Queue(), []
+
+    def worker():
+        while True:
+            done.append(q.get())
+            q.task_done()
+
+    consumer = spawn(worker)
+    for round_ in range(2):
+        q.put(round_)
+        q.put(round_)
+        q.join()
+        assert len(done) == 2 * (round_ + 1) and q.unfinished_tasks == 0
+    kill(consumer)
+
+
+def test_join_blocks_until_the_last_task_is_done():
+    q = Queue()
+    q.put("job")
+    joiner = spawn(q.join)
+    sleep(0)
+    q.get()
+    assert not joiner.dead
+    q.task_done()
+    joiner.wait()
+    assert joiner.dead
+
+
+@pytest.mark.parametrize("kind", [PriorityQueue, LifoQueue])
+def test_priority_and_lifo_queues_track_tasks(kind):
+    q = kind()
+    for i in range(3):
+        q.put(i)
+    taken = [q.get() for _ in range(3)]
+    assert q.unfinished_tasks == 3
+    for _ in taken:
+        q.task_done()
+    q.join()
+    with pytest.raises(ValueError):
+        q.task_done()
+
+
+def test_a_subclass_stores_and_takes_items_through_its_own_hooks():
+    class Shelf(Queue):  # eventlet's hooks: the newest item on the left, taken from the right
+        def _init(self, maxsize):
+            self.queue = []
+
+        def _put(self, item):
+            self.queue.insert(0, item)
+
+        def _get(self):
+            return self.queue.pop()
+
+    q = Shelf(2)
+    q.put(1)
+    q.put(2)
+    with pytest.raises(Full):
+        q.put_nowait(3)
+    assert [q.get(), q.get()] == [1, 2] and q.unfinished_tasks == 2
+    getter = spawn(q.get)
+    sleep(0)
+    q.put("late")
+    assert getter.wait() == "late"
