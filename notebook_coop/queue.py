@@ -231,6 +231,13 @@ class Queue(LightQueue):
         taken, so that a put costs no counting of its own."""
         return len(self.queue) + int(self._taken) - self._done
 
+    @unfinished_tasks.setter
+    def unfinished_tasks(self, count: int) -> None:
+        """Assignable, as in eventlet and the standard library; join() returns once it is 0."""
+        self._done = len(self.queue) + int(self._taken) - count
+        if count <= 0 and not self._all_done.ready():
+            self._all_done.send(None)
+
     def task_done(self) -> None:
         """Mark one item taken with get() as processed."""
         unfinished = self.unfinished_tasks

@@ -307,3 +307,16 @@ def test_a_subclass_stores_and_takes_items_through_its_own_hooks():
     sleep(0)
     q.put("late")
     assert getter.wait() == "late"
+
+
+def test_unfinished_tasks_can_be_assigned_as_in_eventlet():
+    q = Queue()
+    for item in range(3):
+        q.put(item)
+    waiter = spawn(q.join)
+    sleep(0)
+    q.unfinished_tasks = 1
+    assert q.unfinished_tasks == 1 and not waiter.dead
+    q.task_done()
+    waiter.wait()
+    assert q.unfinished_tasks == 0 and q.qsize() == 3
